@@ -1,0 +1,454 @@
+//! The background dropper: lazy free on a dedicated OS thread.
+//!
+//! Freeing a list of a million elements means a million calls to `free`; on
+//! the JavaScript thread that is a stall every request waiting behind it pays
+//! for. A `Dropper` owns one named `std::thread` (freeing is CPU-bound work,
+//! not something to run on the event loop or libuv's pool) that drains a
+//! bounded `sync_channel`. Whoever removes a large value hands it over with
+//! `try_send` and moves on: the producer never blocks. When the queue is full,
+//! the dropper is closed, or its thread could not be started, the value is
+//! freed inline on the caller's thread, and counted, so nothing is ever lost
+//! or left waiting. Small values are freed inline: for them the hand-over
+//! costs more than the free (see `memory::is_large_value`).
+//!
+//! Counters keep Redis's meanings (`lazyfreed_objects`,
+//! `lazyfree_pending_objects`) and count values, not messages: a flush that
+//! hands over a whole map in one message counts one value per entry.
+//!
+//! `drain` is a barrier without a message: the channel may be full, and a
+//! barrier must never block or be dropped. Every message sent is numbered
+//! under the link lock; the thread counts messages done under the waiter
+//! lock; a drain waits for the number sent before it, and whichever side
+//! comes second under the waiter lock fires it. A waiter's callback runs on
+//! the drop thread (or inline when nothing is pending) and must not block.
+
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{Builder, JoinHandle};
+
+use crate::memory::{is_large_value, DEFAULT_THRESHOLD};
+use crate::value::Value;
+
+/// Channel slots when none are asked for: ~4096 pointers' worth of queue,
+/// enough to absorb a burst of removals.
+pub const DEFAULT_CAPACITY: usize = 4096;
+/// Largest capacity accepted: the channel allocates its slots up front.
+pub const MAX_CAPACITY: usize = 1 << 24;
+/// The OS thread name when none is asked for.
+pub const DEFAULT_NAME: &str = "lazyfree-drop";
+
+/// What can be handed to the drop thread. Its contents are never read: the
+/// thread receives them and lets their destructors run.
+pub enum Garbage {
+  /// One value removed or released.
+  Value(Value),
+  /// Many values in one message (`deferAll`).
+  Values(Vec<Value>),
+  /// Anything else owned and sendable, such as a whole keyspace map handed
+  /// over by an async flush.
+  Other(Box<dyn Send>),
+}
+
+struct Message {
+  garbage: Garbage,
+  /// Values inside, for the counters.
+  count: u64,
+  /// Estimated bytes inside, for the counters.
+  bytes: u64,
+}
+
+/// What became of a value handed to `defer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+  /// Queued for the drop thread.
+  Deferred,
+  /// Freed inline: not large.
+  InlineSmall,
+  /// Freed inline: the queue was full.
+  InlineFull,
+  /// Freed inline: the dropper is closed or has no thread.
+  InlineClosed,
+  /// Nothing was handed over (`defer_all` of nothing).
+  Empty,
+}
+
+impl Outcome {
+  pub fn deferred(self) -> bool {
+    self == Outcome::Deferred
+  }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+  pub capacity: usize,
+  pub threshold: u64,
+  pub name: String,
+}
+
+impl Default for Options {
+  fn default() -> Self {
+    Options { capacity: DEFAULT_CAPACITY, threshold: DEFAULT_THRESHOLD, name: DEFAULT_NAME.into() }
+  }
+}
+
+/// A snapshot of the counters. Every field only grows, except the gauges
+/// `pending`, `pending_bytes` and `queued`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+  /// Values handed to the thread, ever.
+  pub deferred: u64,
+  /// Values the thread has freed (Redis: `lazyfreed_objects`).
+  pub freed: u64,
+  /// `deferred - freed` (Redis: `lazyfree_pending_objects`).
+  pub pending: u64,
+  /// Estimated bytes handed over and not yet freed.
+  pub pending_bytes: u64,
+  /// Estimated bytes the thread has freed.
+  pub freed_bytes: u64,
+  /// Values freed inline because they were not large.
+  pub inline_small: u64,
+  /// Values freed inline because the queue was full.
+  pub inline_full: u64,
+  /// Values freed inline because the dropper was closed or had no thread.
+  pub inline_closed: u64,
+  /// Messages in the channel right now.
+  pub queued: u64,
+  pub capacity: u64,
+  pub thread_running: bool,
+}
+
+/// Called once, when a drain or close is satisfied.
+pub type Callback = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Counters {
+  deferred: AtomicU64,
+  deferred_bytes: AtomicU64,
+  freed: AtomicU64,
+  freed_bytes: AtomicU64,
+  inline_small: AtomicU64,
+  inline_full: AtomicU64,
+  inline_closed: AtomicU64,
+  /// Messages accepted by the channel; written only under the link lock.
+  sent: AtomicU64,
+  /// Messages taken off the channel by the thread.
+  received: AtomicU64,
+  thread_running: AtomicBool,
+}
+
+#[derive(Default)]
+struct Waiters {
+  /// A thread was started: until then nothing can be pending.
+  started: bool,
+  /// Messages the thread has finished freeing.
+  done: u64,
+  /// The thread has stopped: nothing will ever be freed by it again.
+  exited: bool,
+  /// Callbacks waiting for `done` to reach their target.
+  list: Vec<(u64, Callback)>,
+}
+
+#[derive(Default)]
+struct Shared {
+  counters: Counters,
+  waiters: Mutex<Waiters>,
+}
+
+enum Link {
+  /// No thread yet: it starts with the first value handed over.
+  Idle,
+  Open(SyncSender<Message>),
+  Closed,
+}
+
+/// One drop thread and the bounded queue that feeds it.
+pub struct Dropper {
+  options: Options,
+  link: Mutex<Link>,
+  shared: Arc<Shared>,
+  thread: Mutex<Option<JoinHandle<()>>>,
+  /// Why the thread could not be started, until someone reports it.
+  spawn_error: Mutex<Option<String>>,
+}
+
+/// Locks ignoring poison: every critical section here leaves its data
+/// consistent, and a panic elsewhere must not turn every later free into one.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+  m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Dropper {
+  /// A dropper whose thread starts with the first value handed over.
+  pub fn new(options: Options) -> Dropper {
+    Dropper {
+      options,
+      link: Mutex::new(Link::Idle),
+      shared: Arc::default(),
+      thread: Mutex::new(None),
+      spawn_error: Mutex::new(None),
+    }
+  }
+
+  /// A dropper whose thread starts now.
+  pub fn spawn(options: Options) -> Dropper {
+    let builder = Builder::new().name(options.name.clone());
+    Self::spawn_with(options, builder)
+  }
+
+  /// A dropper whose thread is started by `builder` now; a builder that
+  /// cannot spawn leaves it in inline mode.
+  pub fn spawn_with(options: Options, builder: Builder) -> Dropper {
+    let dropper = Dropper::new(options);
+    {
+      let mut link = lock(&dropper.link);
+      *link = dropper.start(builder);
+    }
+    dropper
+  }
+
+  pub fn capacity(&self) -> usize {
+    self.options.capacity
+  }
+
+  pub fn threshold(&self) -> u64 {
+    self.options.threshold
+  }
+
+  pub fn is_closed(&self) -> bool {
+    matches!(*lock(&self.link), Link::Closed)
+  }
+
+  /// Hands `value` to the thread if it is large; frees it inline otherwise,
+  /// or when the queue is full or the thread is gone. Never blocks.
+  pub fn defer(&self, value: Value, bytes: usize) -> Outcome {
+    if !is_large_value(&value, self.options.threshold) {
+      self.shared.counters.inline_small.fetch_add(1, Relaxed);
+      drop(value);
+      return Outcome::InlineSmall;
+    }
+    self.send(Garbage::Value(value), 1, bytes as u64)
+  }
+
+  /// Hands all `values` over in one message, whatever their sizes.
+  pub fn defer_all(&self, values: Vec<Value>, bytes: usize) -> Outcome {
+    if values.is_empty() {
+      return Outcome::Empty;
+    }
+    let count = values.len() as u64;
+    self.send(Garbage::Values(values), count, bytes as u64)
+  }
+
+  /// Hands over any owned thing that stands for `count` values (a flushed
+  /// map, say), in one message. Nothing is counted when `count` is 0.
+  pub fn defer_other(&self, garbage: Box<dyn Send>, count: u64, bytes: usize) -> Outcome {
+    if count == 0 {
+      return Outcome::Empty;
+    }
+    self.send(Garbage::Other(garbage), count, bytes as u64)
+  }
+
+  fn send(&self, garbage: Garbage, count: u64, bytes: u64) -> Outcome {
+    let counters = &self.shared.counters;
+    let message = Message { garbage, count, bytes };
+    let refused = {
+      let mut link = lock(&self.link);
+      if let Link::Idle = *link {
+        *link = self.start(Builder::new().name(self.options.name.clone()));
+      }
+      match &*link {
+        Link::Open(tx) => {
+          // Counted before the send, so the thread can never free more than
+          // has been deferred; taken back if the send is refused.
+          counters.deferred.fetch_add(count, Relaxed);
+          counters.deferred_bytes.fetch_add(bytes, Relaxed);
+          match tx.try_send(message) {
+            Ok(()) => {
+              counters.sent.fetch_add(1, Relaxed);
+              None
+            }
+            Err(refusal) => {
+              counters.deferred.fetch_sub(count, Relaxed);
+              counters.deferred_bytes.fetch_sub(bytes, Relaxed);
+              Some(match refusal {
+                TrySendError::Full(m) => (m, Outcome::InlineFull),
+                TrySendError::Disconnected(m) => (m, Outcome::InlineClosed),
+              })
+            }
+          }
+        }
+        Link::Idle | Link::Closed => Some((message, Outcome::InlineClosed)),
+      }
+    };
+    match refused {
+      None => Outcome::Deferred,
+      Some((message, outcome)) => {
+        let counter = match outcome {
+          Outcome::InlineFull => &counters.inline_full,
+          _ => &counters.inline_closed,
+        };
+        counter.fetch_add(count, Relaxed);
+        // Freed here, on the caller's thread, outside every lock.
+        drop(message);
+        outcome
+      }
+    }
+  }
+
+  /// Starts the thread; called with the link lock held.
+  fn start(&self, builder: Builder) -> Link {
+    let (tx, rx) = sync_channel::<Message>(self.options.capacity);
+    let shared = Arc::clone(&self.shared);
+    shared.counters.thread_running.store(true, Relaxed);
+    match builder.spawn(move || run(rx, shared)) {
+      Ok(handle) => {
+        lock(&self.shared.waiters).started = true;
+        *lock(&self.thread) = Some(handle);
+        Link::Open(tx)
+      }
+      Err(e) => {
+        self.shared.counters.thread_running.store(false, Relaxed);
+        *lock(&self.spawn_error) = Some(spawn_error_message(&self.options.name, &e));
+        Link::Closed
+      }
+    }
+  }
+
+  /// Why the thread could not be started, once: the first call after a
+  /// failed spawn answers, later calls answer `None`.
+  pub fn take_spawn_error(&self) -> Option<String> {
+    lock(&self.spawn_error).take()
+  }
+
+  /// Calls `callback` once everything handed over before this call has been
+  /// freed: at once when nothing is pending, otherwise from the drop thread.
+  pub fn drain(&self, callback: Callback) {
+    let target = {
+      let _link = lock(&self.link);
+      self.shared.counters.sent.load(Relaxed)
+    };
+    self.wait_for(target, callback);
+  }
+
+  /// Stops accepting values: from now on each is freed inline. The thread
+  /// frees what is queued, then stops; `on_exit` is called when it has (at
+  /// once if it never ran). Calling it again is harmless.
+  pub fn close(&self, on_exit: Callback) {
+    let previous = std::mem::replace(&mut *lock(&self.link), Link::Closed);
+    drop(previous);
+    self.wait_for(u64::MAX, on_exit);
+  }
+
+  /// Waits for the thread to finish, once it has been closed. Blocks: call
+  /// it where blocking is fine (after `close`'s callback, or in tests).
+  pub fn join(&self) {
+    let handle = lock(&self.thread).take();
+    if let Some(handle) = handle {
+      let _ = handle.join();
+    }
+  }
+
+  /// Closes, and lets the thread finish freeing on its own, unjoined: for
+  /// teardown, where nobody may wait.
+  pub fn detach(&self) {
+    let previous = std::mem::replace(&mut *lock(&self.link), Link::Closed);
+    drop(previous);
+    drop(lock(&self.thread).take());
+  }
+
+  fn wait_for(&self, target: u64, callback: Callback) {
+    let mut waiters = lock(&self.shared.waiters);
+    if !waiters.started || waiters.exited || waiters.done >= target {
+      drop(waiters);
+      callback();
+    } else {
+      waiters.list.push((target, callback));
+    }
+  }
+
+  pub fn stats(&self) -> Stats {
+    let c = &self.shared.counters;
+    // Freed before deferred: a value freed between the two reads then shows
+    // as still pending, never as freed twice.
+    let freed = c.freed.load(Relaxed);
+    let freed_bytes = c.freed_bytes.load(Relaxed);
+    let received = c.received.load(Relaxed);
+    let deferred = c.deferred.load(Relaxed);
+    let deferred_bytes = c.deferred_bytes.load(Relaxed);
+    let sent = c.sent.load(Relaxed);
+    Stats {
+      deferred,
+      freed,
+      pending: deferred.saturating_sub(freed),
+      pending_bytes: deferred_bytes.saturating_sub(freed_bytes),
+      freed_bytes,
+      inline_small: c.inline_small.load(Relaxed),
+      inline_full: c.inline_full.load(Relaxed),
+      inline_closed: c.inline_closed.load(Relaxed),
+      queued: sent.saturating_sub(received),
+      capacity: self.options.capacity as u64,
+      thread_running: c.thread_running.load(Relaxed),
+    }
+  }
+}
+
+impl Drop for Dropper {
+  fn drop(&mut self) {
+    self.detach();
+  }
+}
+
+fn spawn_error_message(name: &str, e: &io::Error) -> String {
+  format!("lazyfree: could not start the drop thread '{name}' ({e}); values will be freed inline on the calling thread")
+}
+
+/// Marks the thread stopped and fires every waiter, however the thread ends.
+struct ExitGuard(Arc<Shared>);
+
+impl Drop for ExitGuard {
+  fn drop(&mut self) {
+    let callbacks = {
+      let mut waiters = lock(&self.0.waiters);
+      waiters.exited = true;
+      self.0.counters.thread_running.store(false, Relaxed);
+      std::mem::take(&mut waiters.list)
+    };
+    for (_, callback) in callbacks {
+      callback();
+    }
+  }
+}
+
+/// The drop thread: free each message, count it, wake whoever waits for it.
+fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
+  let _guard = ExitGuard(Arc::clone(&shared));
+  let counters = &shared.counters;
+  while let Ok(Message { garbage, count, bytes }) = rx.recv() {
+    counters.received.fetch_add(1, Relaxed);
+    // A destructor that panics must not take the thread, or the counters,
+    // with it.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(garbage)));
+    counters.freed.fetch_add(count, Relaxed);
+    counters.freed_bytes.fetch_add(bytes, Relaxed);
+    let ready = {
+      let mut waiters = lock(&shared.waiters);
+      waiters.done += 1;
+      let done = waiters.done;
+      if waiters.list.iter().any(|(target, _)| *target <= done) {
+        let (ready, waiting) = std::mem::take(&mut waiters.list).into_iter().partition(|(t, _)| *t <= done);
+        waiters.list = waiting;
+        ready
+      } else {
+        Vec::new()
+      }
+    };
+    for (_, callback) in ready {
+      callback();
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,220 @@
+//! The dropper's behaviour, asserted through its counters: every value
+//! offered is accounted for as deferred and freed, or freed inline for a
+//! named reason.
+
+use super::*;
+use crate::value::Bytes;
+use std::collections::VecDeque;
+use std::sync::mpsc::{channel, Sender};
+use std::time::Duration;
+
+fn list(n: usize) -> Value {
+  Value::List((0..n).map(|i| Bytes::from(format!("item-{i}"))).collect::<VecDeque<_>>())
+}
+
+fn options(capacity: usize) -> Options {
+  Options { capacity, ..Options::default() }
+}
+
+/// Blocks until the dropper has freed everything handed over so far.
+fn drain_blocking(d: &Dropper) {
+  let (tx, rx) = channel();
+  d.drain(Box::new(move || tx.send(()).unwrap()));
+  rx.recv_timeout(Duration::from_secs(10)).expect("drain never fired");
+}
+
+/// Something whose destructor holds the drop thread until it is released,
+/// after saying which thread it runs on.
+struct Gate {
+  entered: Sender<Option<String>>,
+  release: std::sync::mpsc::Receiver<()>,
+}
+
+impl Drop for Gate {
+  fn drop(&mut self) {
+    let _ = self.entered.send(std::thread::current().name().map(str::to_owned));
+    let _ = self.release.recv();
+  }
+}
+
+/// Hands the dropper a gate and waits until its thread is stuck in it.
+/// Returns the thread's name and the handle that lets it go.
+fn hold_thread(d: &Dropper) -> (Option<String>, Sender<()>) {
+  let (entered_tx, entered_rx) = channel();
+  let (release_tx, release_rx) = channel();
+  let gate = Gate { entered: entered_tx, release: release_rx };
+  assert_eq!(d.defer_other(Box::new(gate), 1, 0), Outcome::Deferred);
+  let name = entered_rx.recv_timeout(Duration::from_secs(10)).expect("gate never entered");
+  (name, release_tx)
+}
+
+#[test]
+fn small_values_are_freed_inline_and_counted() {
+  let d = Dropper::spawn(Options::default());
+  assert_eq!(d.defer(Value::String(Bytes::from(vec![7u8; 1 << 20])), 1 << 20), Outcome::InlineSmall);
+  assert_eq!(d.defer(list(64), 0), Outcome::InlineSmall);
+  let s = d.stats();
+  assert_eq!((s.inline_small, s.deferred, s.freed), (2, 0, 0));
+}
+
+#[test]
+fn large_values_are_freed_by_the_thread_and_counted_with_their_bytes() {
+  let d = Dropper::spawn(Options::default());
+  assert_eq!(d.defer(list(65), 1000), Outcome::Deferred);
+  assert_eq!(d.defer(list(100_000), 5000), Outcome::Deferred);
+  drain_blocking(&d);
+  let s = d.stats();
+  assert_eq!((s.deferred, s.freed, s.pending), (2, 2, 0));
+  assert_eq!((s.freed_bytes, s.pending_bytes, s.queued), (6000, 0, 0));
+  assert_eq!(s.inline_small + s.inline_full + s.inline_closed, 0);
+}
+
+#[test]
+fn a_full_queue_frees_inline_and_loses_nothing() {
+  let d = Dropper::spawn(options(1));
+  let (name, release) = hold_thread(&d);
+  assert_eq!(name.as_deref(), Some(DEFAULT_NAME));
+  assert_eq!(d.defer(list(100), 1), Outcome::Deferred, "one slot is free");
+  assert_eq!(d.stats().queued, 1);
+  assert_eq!(d.defer(list(100), 1), Outcome::InlineFull);
+  assert_eq!(d.defer_all(vec![list(1), list(2)], 2), Outcome::InlineFull);
+  release.send(()).unwrap();
+  drain_blocking(&d);
+  let s = d.stats();
+  assert_eq!((s.deferred, s.freed, s.inline_full), (2, 2, 3));
+}
+
+#[test]
+fn drain_waits_for_what_was_handed_over_before_it() {
+  let d = Dropper::spawn(Options::default());
+  let (_, release) = hold_thread(&d);
+  d.defer(list(100), 10);
+  let (tx, rx) = channel();
+  d.drain(Box::new(move || tx.send(()).unwrap()));
+  assert!(rx.try_recv().is_err(), "drain fired while the thread was held");
+  assert_eq!(d.stats().pending, 2);
+  release.send(()).unwrap();
+  rx.recv_timeout(Duration::from_secs(10)).unwrap();
+  let s = d.stats();
+  assert_eq!((s.freed, s.deferred, s.pending, s.pending_bytes), (2, 2, 0, 0));
+}
+
+#[test]
+fn drain_with_nothing_pending_fires_at_once() {
+  for d in [Dropper::new(Options::default()), Dropper::spawn(Options::default())] {
+    let (tx, rx) = channel();
+    d.drain(Box::new(move || tx.send(()).unwrap()));
+    rx.try_recv().expect("drain should have fired inline");
+  }
+}
+
+#[test]
+fn defer_all_is_one_message_counted_per_value() {
+  let d = Dropper::spawn(Options::default());
+  assert_eq!(d.defer_all(vec![list(1), list(2), list(300)], 30), Outcome::Deferred);
+  assert_eq!(d.defer_all(Vec::new(), 0), Outcome::Empty);
+  assert_eq!(d.defer_other(Box::new(()), 0, 0), Outcome::Empty);
+  drain_blocking(&d);
+  let s = d.stats();
+  assert_eq!((s.deferred, s.freed, s.freed_bytes), (3, 3, 30));
+}
+
+#[test]
+fn a_closed_dropper_frees_inline_and_close_is_idempotent() {
+  let d = Dropper::spawn(Options::default());
+  d.defer(list(100), 1);
+  let (tx, rx) = channel();
+  let tx2 = tx.clone();
+  d.close(Box::new(move || tx.send(1).unwrap()));
+  d.close(Box::new(move || tx2.send(2).unwrap()));
+  let mut fired: Vec<i32> = (0..2).map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap()).collect();
+  fired.sort();
+  assert_eq!(fired, [1, 2]);
+  d.join();
+  assert!(d.is_closed());
+  assert_eq!(d.defer(list(100), 1), Outcome::InlineClosed);
+  let s = d.stats();
+  assert_eq!((s.deferred, s.freed, s.inline_closed), (1, 1, 1));
+  assert!(!s.thread_running);
+}
+
+#[test]
+fn a_thread_that_cannot_be_spawned_leaves_inline_mode() {
+  let impossible = Builder::new().stack_size(1 << 60);
+  let d = Dropper::spawn_with(Options::default(), impossible);
+  let message = d.take_spawn_error().expect("the spawn should have failed");
+  assert!(message.contains("lazyfree-drop"), "{message}");
+  assert_eq!(d.take_spawn_error(), None, "reported once");
+  assert_eq!(d.defer(list(100), 1), Outcome::InlineClosed);
+  let s = d.stats();
+  assert!(!s.thread_running);
+  assert_eq!((s.deferred, s.inline_closed), (0, 1));
+  drain_blocking(&d);
+}
+
+#[test]
+fn an_idle_dropper_starts_its_thread_on_first_use() {
+  let d = Dropper::new(Options::default());
+  assert!(!d.stats().thread_running);
+  d.defer(list(10), 0);
+  assert!(!d.stats().thread_running, "a small value needs no thread");
+  d.defer(list(100), 0);
+  assert!(d.stats().thread_running);
+  drain_blocking(&d);
+  assert_eq!(d.stats().freed, 1);
+}
+
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+  fn drop(&mut self) {
+    panic!("destructor panic (expected by the test)");
+  }
+}
+
+#[test]
+fn a_panicking_destructor_does_not_stop_the_thread() {
+  let d = Dropper::spawn(Options::default());
+  d.defer_other(Box::new(PanicOnDrop), 1, 0);
+  d.defer(list(100), 0);
+  drain_blocking(&d);
+  let s = d.stats();
+  assert_eq!((s.freed, s.deferred), (2, 2));
+  assert!(s.thread_running);
+}
+
+#[test]
+fn many_producers_and_drains_keep_the_identity() {
+  let d = Arc::new(Dropper::spawn(options(8)));
+  let producers: Vec<_> = (0..4)
+    .map(|_| {
+      let d = Arc::clone(&d);
+      std::thread::spawn(move || {
+        for _ in 0..200 {
+          d.defer(list(70), 7);
+          if d.stats().queued == 0 {
+            drain_blocking(&d);
+          }
+        }
+      })
+    })
+    .collect();
+  for p in producers {
+    p.join().unwrap();
+  }
+  drain_blocking(&d);
+  let s = d.stats();
+  assert_eq!(s.deferred + s.inline_full, 800);
+  assert_eq!((s.freed, s.pending, s.pending_bytes), (s.deferred, 0, 0));
+  assert_eq!(s.freed_bytes, s.deferred * 7);
+}
+
+#[test]
+fn dropping_the_last_handle_lets_the_thread_finish_and_exit() {
+  let d = Dropper::spawn(Options::default());
+  let (tx, rx) = channel();
+  d.defer(list(1000), 0);
+  d.close(Box::new(move || tx.send(()).unwrap()));
+  drop(d);
+  rx.recv_timeout(Duration::from_secs(10)).expect("thread never exited");
+}

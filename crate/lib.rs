@@ -1,0 +1,19 @@
+//! lazyfree: Redis-style lazy free for Node.js.
+//!
+//! Big data lives here, in native memory outside the V8 heap, and is released
+//! on a background OS thread so the JavaScript thread never stalls on a free.
+//! The crate is split the way the problem is: what a value is ([`value`],
+//! [`zset`]), what it costs ([`memory`]), how it is freed ([`dropper`]), how
+//! it crosses from and to JavaScript ([`convert`]), which droppers belong to
+//! which Node environment ([`env_state`]), and a thin napi layer ([`glue`])
+//! that only translates calls and errors.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+
+pub mod dropper;
+
+pub mod error;
+
+pub mod memory;
+pub mod value;
+pub mod zset;
