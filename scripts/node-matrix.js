@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Runs the ava suite under several Node.js majors on this machine:
+// the Node running this script, plus Node 22 and 24 taken from the npm
+// packages `node-<platform>-<arch>` (cached in .cache/node-matrix/<major>/).
+//
+//   npm run test:node-matrix                 # all specs, Node current + 22 + 24
+//   npm run test:node-matrix -- __test__/x.spec.ts   # arguments go to ava
+//   NODE_MATRIX=22,24 npm run test:node-matrix       # choose the extra majors
+//   NODE_MATRIX_REFRESH=1 npm run test:node-matrix   # reinstall the cached Nodes
+//
+// Prints one summary line per Node version; exits 1 if any run failed.
+'use strict'
+
+const { spawn, spawnSync } = require('node:child_process')
+const { existsSync, mkdirSync, readFileSync, rmSync } = require('node:fs')
+const { delimiter, dirname, join } = require('node:path')
+
+const root = join(__dirname, '..')
+const cacheRoot = join(root, '.cache', 'node-matrix')
+const avaCli = join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
+const majors = (process.env.NODE_MATRIX || '22,24')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+const avaArgs = process.argv.slice(2)
+
+function packageName() {
+  const os = { linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform]
+  if (!os) throw new Error(`no node-<platform>-<arch> npm package for ${process.platform}`)
+  return `node-${os}-${process.arch}`
+}
+
+/** The cached node binary of `major`, installing it when missing or of another major. */
+function nodeFor(major) {
+  const pkg = packageName()
+  const dir = join(cacheRoot, major)
+  const pkgDir = join(dir, 'node_modules', pkg)
+  const bin = join(pkgDir, 'bin', process.platform === 'win32' ? 'node.exe' : 'node')
+  const installed = () => {
+    try {
+      const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
+      return version.split('.')[0] === major && existsSync(bin) ? version : null
+    } catch {
+      return null
+    }
+  }
+  let version = process.env.NODE_MATRIX_REFRESH ? null : installed()
+  if (version) {
+    console.log(`node-matrix: using cached ${pkg}@${version}`)
+  } else {
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    console.log(`node-matrix: installing ${pkg}@${major} into ${dir}`)
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+    const r = spawnSync(
+      npm,
+      ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${major}`],
+      { stdio: 'inherit', shell: process.platform === 'win32' },
+    )
+    version = installed()
+    if (r.status !== 0 || !version) throw new Error(`installing ${pkg}@${major} failed`)
+  }
+  return bin
+}
+
+/** Runs ava's CLI with `node`; resolves to { version, code, summary }. */
+function runAva(node) {
+  const probe = spawnSync(node, ['--version'], { encoding: 'utf8' })
+  if (probe.status !== 0) {
+    return Promise.resolve({ version: node, code: 1, summary: `does not run here: ${probe.error || probe.stderr}` })
+  }
+  const version = probe.stdout.trim()
+  console.log(`\nnode-matrix: ── ${version} (${node}) ──`)
+  return new Promise((resolve) => {
+    // This node first on PATH, so anything a test spawns as `node` is the same version.
+    const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, FORCE_COLOR: '0' }
+    const child = spawn(node, [avaCli, ...avaArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        output += chunk
+        ;(stream === child.stdout ? process.stdout : process.stderr).write(chunk)
+      })
+    }
+    child.on('close', (code, signal) => {
+      const counts = [...output.matchAll(/^\s*(\d+ (?:tests?|known failures?|uncaught exceptions?|unhandled rejections?) [a-z ]+)$/gm)]
+        .map((m) => m[1].trim())
+        .join(', ')
+      resolve({ version, code: code ?? 1, summary: counts || (signal ? `killed by ${signal}` : 'no ava summary') })
+    })
+  })
+}
+
+async function main() {
+  if (!existsSync(avaCli)) throw new Error('ava is not installed: run npm install first')
+  const nodes = [process.execPath]
+  for (const major of majors) nodes.push(nodeFor(major))
+  const results = []
+  for (const node of nodes) results.push(await runAva(node))
+  console.log('\nnode-matrix summary:')
+  for (const r of results) console.log(`  ${r.code === 0 ? 'PASS' : 'FAIL'}  node ${r.version}: ${r.summary}`)
+  process.exitCode = results.every((r) => r.code === 0) ? 0 : 1
+}
+
+main().catch((error) => {
+  console.error(`node-matrix: ${error.message}`)
+  process.exitCode = 1
+})
