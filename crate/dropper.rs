@@ -29,6 +29,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{Builder, JoinHandle};
 
+use crate::error::{LfError, LfResult};
 use crate::memory::{is_large_value, DEFAULT_THRESHOLD};
 use crate::value::Value;
 
@@ -87,6 +88,37 @@ pub struct Options {
   pub threshold: u64,
   pub name: String,
 }
+
+impl Options {
+  /// Options from JavaScript numbers: `capacity` an integer from 1 to
+  /// `MAX_CAPACITY`; `threshold` a non-negative safe integer, or `Infinity`
+  /// for "nothing is large"; `name` non-empty, without NUL bytes.
+  pub fn validated(capacity: f64, threshold: f64, name: String) -> LfResult<Options> {
+    if !(capacity.fract() == 0.0 && capacity >= 1.0 && capacity <= MAX_CAPACITY as f64) {
+      return Err(LfError::Range(format!(
+        "capacity must be an integer from 1 to {MAX_CAPACITY}; got {capacity}"
+      )));
+    }
+    let threshold = if threshold == f64::INFINITY {
+      u64::MAX
+    } else if threshold.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&threshold) {
+      threshold as u64
+    } else {
+      return Err(LfError::Range(format!(
+        "threshold must be a non-negative integer or Infinity; got {threshold}"
+      )));
+    };
+    if name.is_empty() || name.contains('\0') {
+      return Err(LfError::Range(format!(
+        "name must be a non-empty string without NUL characters; got {name:?}"
+      )));
+    }
+    Ok(Options { capacity: capacity as usize, threshold, name })
+  }
+}
+
+/// `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 impl Default for Options {
   fn default() -> Self {

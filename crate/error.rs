@@ -37,3 +37,13 @@ impl fmt::Display for LfError {
 }
 
 pub type LfResult<T> = Result<T, LfError>;
+
+impl LfError {
+  /// A released value found where one was expected, named by its path.
+  pub fn released_at(path: &str) -> LfError {
+    LfError::Coded {
+      code: RELEASED,
+      message: format!("{path} has been released; its contents are gone (create a new NativeValue)"),
+    }
+  }
+}

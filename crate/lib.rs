@@ -9,11 +9,14 @@
 //! that only translates calls and errors.
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[macro_use]
+extern crate napi_derive;
 
+pub mod convert;
 pub mod dropper;
-
+pub mod env_state;
 pub mod error;
-
+pub mod glue;
 pub mod memory;
 pub mod value;
 pub mod zset;

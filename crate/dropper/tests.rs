@@ -218,3 +218,24 @@ fn dropping_the_last_handle_lets_the_thread_finish_and_exit() {
   drop(d);
   rx.recv_timeout(Duration::from_secs(10)).expect("thread never exited");
 }
+
+#[test]
+fn options_from_javascript_numbers_are_checked() {
+  let ok = Options::validated(1.0, 0.0, "x".into()).unwrap();
+  assert_eq!((ok.capacity, ok.threshold), (1, 0));
+  assert_eq!(Options::validated(4096.0, f64::INFINITY, "x".into()).unwrap().threshold, u64::MAX);
+  for (capacity, threshold, name) in [
+    (0.0, 64.0, "x"),
+    (1.5, 64.0, "x"),
+    (f64::NAN, 64.0, "x"),
+    ((MAX_CAPACITY + 1) as f64, 64.0, "x"),
+    (8.0, -1.0, "x"),
+    (8.0, 0.5, "x"),
+    (8.0, f64::NAN, "x"),
+    (8.0, 64.0, ""),
+    (8.0, 64.0, "a\0b"),
+  ] {
+    let err = Options::validated(capacity, threshold, name.into()).unwrap_err();
+    assert!(matches!(err, LfError::Range(_)), "{capacity} {threshold} {name:?}: {err:?}");
+  }
+}

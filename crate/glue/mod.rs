@@ -1,1 +1,21 @@
-//! x
+//! The napi layer: JavaScript classes over the Rust core, and nothing else.
+//!
+//! Each exported method converts its arguments, calls one thing in the core
+//! and converts the answer back; errors become the JS error classes and codes
+//! of the contract through `errors`. Every `unsafe` block of the crate lives
+//! under this module, each with the reason it holds.
+
+pub mod dropper;
+pub mod errors;
+pub mod js;
+pub mod native_value;
+
+use napi::bindgen_prelude::*;
+
+/// Runs once per Node environment that loads the addon (main thread or
+/// worker): ties that environment's droppers to its teardown.
+#[napi(module_exports)]
+pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
+  env.add_env_cleanup_hook((), |_| crate::env_state::teardown())?;
+  Ok(())
+}
