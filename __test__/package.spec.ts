@@ -1,0 +1,100 @@
+// What `npm pack` would publish: the facade, its types, the generated loader,
+// README, LICENSE, and the Rust sources `npx lazyfree-build` compiles on a
+// platform with no prebuilt binary. Never build outputs, tests, benchmarks or
+// TypeScript sources. Binaries ship in the lazyfree-<platform> packages.
+import test from 'ava'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, posix } from 'node:path'
+
+const root = join(__dirname, '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+
+function packedFiles(): string[] {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    shell: process.platform === 'win32',
+  })
+  const [report] = JSON.parse(out) as Array<{ files: Array<{ path: string }> }>
+  return report.files.map((f) => f.path.replace(/\\/g, '/')).sort()
+}
+
+const files = packedFiles()
+
+const required = [
+  'package.json',
+  'index.js',
+  'index.mjs',
+  'index.d.ts',
+  'binding.js',
+  'binding.d.ts',
+  'README.md',
+  'LICENSE',
+  'scripts/build-from-source.js',
+  'Cargo.toml',
+  'Cargo.lock',
+  'build.rs',
+  'crate/lib.rs',
+]
+
+test('the tarball holds the facade, types, loader, README, LICENSE and the build-from-source kit', (t) => {
+  t.deepEqual(
+    required.filter((f) => !files.includes(f)),
+    [],
+    `missing from npm pack; packed: ${files.join(', ')}`,
+  )
+})
+
+test('the tarball holds nothing else', (t) => {
+  const allowed = (f: string) => required.includes(f) || /^crate\/.+\.rs$/.test(f)
+  t.deepEqual(files.filter((f) => !allowed(f)), [], 'unexpected files in npm pack')
+})
+
+test('no build outputs, tests, benchmarks or TypeScript sources are packed', (t) => {
+  const forbidden = files.filter(
+    (f) =>
+      f.endsWith('.node') ||
+      f.endsWith('.tgz') ||
+      /^(target|npm|artifacts|node_modules|__test__|bench|\.cache|\.github|\.ci|docs)\//.test(f) ||
+      (/\.[cm]?ts$/.test(f) && !/\.d\.[cm]?ts$/.test(f)) ||
+      /(^|\/)tests(\.rs|\/)/.test(f),
+  )
+  t.deepEqual(forbidden, [])
+})
+
+test('the package metadata: exports map, engines, bin', (t) => {
+  t.deepEqual(pkg.exports['.'], { types: './index.d.ts', require: './index.js', import: './index.mjs' })
+  t.is(pkg.main, 'index.js')
+  t.is(pkg.types, 'index.d.ts')
+  t.is(pkg.engines.node, '>= 20')
+  t.is(pkg.bin['lazyfree-build'], 'scripts/build-from-source.js')
+  t.true(files.includes(pkg.bin['lazyfree-build']))
+  t.is(pkg.optionalDependencies, undefined, 'optionalDependencies are added by napi prepublish at release time')
+})
+
+// The tarball leaves out crate/**/tests.rs: that is only sound while every
+// module the library build needs is packed, i.e. each `mod x;` that is not
+// behind #[cfg(test)] has its file in the tarball.
+test('every non-test Rust module the crate declares is packed', (t) => {
+  const rs = files.filter((f) => f.startsWith('crate/') && f.endsWith('.rs'))
+  const missing: string[] = []
+  for (const file of rs) {
+    const lines = readFileSync(join(root, file), 'utf8').split('\n')
+    const base = posix.basename(file)
+    const dir =
+      base === 'lib.rs' || base === 'mod.rs' ? posix.dirname(file) : posix.join(posix.dirname(file), base.slice(0, -3))
+    lines.forEach((line, i) => {
+      const m = /^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;/.exec(line)
+      if (!m) return
+      const attrs: string[] = []
+      for (let j = i - 1; j >= 0 && /^\s*(#\[|\/\/)/.test(lines[j]); j--) attrs.push(lines[j])
+      if (attrs.some((a) => /#\[cfg\(test\)\]/.test(a))) return
+      const candidates = [posix.join(dir, `${m[1]}.rs`), posix.join(dir, m[1], 'mod.rs')]
+      if (!candidates.some((c) => rs.includes(c))) missing.push(`${file}:${i + 1} mod ${m[1]}`)
+    })
+  }
+  t.true(rs.length > 0)
+  t.deepEqual(missing, [])
+})
