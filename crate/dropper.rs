@@ -456,6 +456,9 @@ impl Drop for ExitGuard {
 /// The drop thread: free each message, count it, wake whoever waits for it.
 fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
   let _guard = ExitGuard(Arc::clone(&shared));
+  // Background work: when woken on a busy machine, it must not preempt the
+  // thread that handed it the value.
+  crate::glue::os::lower_current_thread_priority();
   let counters = &shared.counters;
   while let Ok(Message { garbage, count, bytes }) = rx.recv() {
     counters.received.fetch_add(1, Relaxed);

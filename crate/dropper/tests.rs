@@ -239,3 +239,25 @@ fn options_from_javascript_numbers_are_checked() {
     assert!(matches!(err, LfError::Range(_)), "{capacity} {threshold} {name:?}: {err:?}");
   }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_drop_thread_runs_at_a_lower_priority_than_its_creator() {
+  struct Nice(Sender<i32>);
+  impl Drop for Nice {
+    fn drop(&mut self) {
+      let nice = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+      // Field 19 of stat is the nice value; the command name (field 2) may
+      // hold spaces, so count from the closing parenthesis.
+      let after = &nice[nice.rfind(')').unwrap() + 2..];
+      let _ = self.0.send(after.split(' ').nth(16).unwrap().parse().unwrap());
+    }
+  }
+  let d = Dropper::spawn(Options::default());
+  let (tx, rx) = channel();
+  d.defer_other(Box::new(Nice(tx)), 1, 0);
+  let thread_nice = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+  let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+  let own_nice: i32 = own[own.rfind(')').unwrap() + 2..].split(' ').nth(16).unwrap().parse().unwrap();
+  assert_eq!(thread_nice, (own_nice + crate::glue::os::DROP_THREAD_NICE).min(19));
+}

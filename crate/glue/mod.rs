@@ -3,12 +3,14 @@
 //! Each exported method converts its arguments, calls one thing in the core
 //! and converts the answer back; errors become the JS error classes and codes
 //! of the contract through `errors`. Every `unsafe` block of the crate lives
-//! under this module, each with the reason it holds.
+//! under this module (foreign calls: Node-API, and one OS call in `os`), each
+//! with the reason it holds.
 
 pub mod dropper;
 pub mod errors;
 pub mod js;
 pub mod native_value;
+pub mod os;
 
 use napi::bindgen_prelude::*;
 
