@@ -17,6 +17,7 @@ pub mod dropper;
 pub mod env_state;
 pub mod error;
 pub mod glue;
+pub mod keyspace;
 pub mod memory;
 pub mod value;
 pub mod zset;

@@ -11,7 +11,10 @@ pub const OOM: &str = "OOM";
 pub const ERR: &str = "ERR";
 
 pub fn wrongtype() -> LfError {
-  LfError::Coded { code: WRONGTYPE, message: "WRONGTYPE Operation against a key holding the wrong kind of value".into() }
+  LfError::Coded {
+    code: WRONGTYPE,
+    message: "WRONGTYPE Operation against a key holding the wrong kind of value".into(),
+  }
 }
 
 pub fn oom() -> LfError {

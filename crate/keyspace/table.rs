@@ -131,11 +131,6 @@ impl Table {
     Some(entry)
   }
 
-  /// The shared handle of a stored key.
-  pub fn key(&self, key: &str) -> Option<&Key> {
-    self.map.get_key_value(key).map(|(k, _)| k)
-  }
-
   /// Adds a key that is not present.
   pub fn insert(&mut self, key: Key, value: Value, bytes: usize, expires_at_ms: u64, now_ms: u64) {
     debug_assert!(!self.map.contains_key(&key));
@@ -245,7 +240,11 @@ impl Table {
     assert_eq!(self.used, total);
     for e in self.map.values() {
       assert_eq!(e.bytes, crate::memory::estimate(&e.value), "incremental estimate drifted");
-      assert!(!matches!(e.value, Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::SortedSet(_)) || !e.value.is_empty(), "empty collection stored");
+      assert!(
+        !matches!(e.value, Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::SortedSet(_))
+          || !e.value.is_empty(),
+        "empty collection stored"
+      );
     }
   }
 }

@@ -1,0 +1,178 @@
+//! `maxmemory`: the eviction policies, and making room before a write.
+//!
+//! Every write knows, before it changes anything, how many bytes it adds.
+//! [`Keyspace::reserve`] makes them fit under `maxmemory`: with
+//! `noeviction` it refuses (`OOM`); otherwise it evicts keys chosen by the
+//! policy until the write fits, or refuses when nothing more can be evicted.
+//!
+//! Like Redis, we approximate LRU (and shortest-TTL) by sampling: a handful
+//! of random keys (`maxmemory-samples`, 5), evict the best of them. Random
+//! keys come from the table's dense key vectors in O(1). The keys the write
+//! itself touches are never chosen: the write applies to what the caller
+//! sees.
+//!
+//! Values the dropper has been handed count as used until its thread frees
+//! them. An eviction that hands a large value over therefore does not make
+//! room at once; rather than evicting more keys for bytes already on their
+//! way out, the write waits a short, bounded while for the drop thread (the
+//! same trade Redis makes in `performEvictions`) and fails with `OOM` if the
+//! room has not appeared by then.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::error::LfResult;
+
+use super::errors::oom;
+use super::lazy::Removal;
+use super::{Key, Keyspace};
+
+/// Which keys may be evicted, and how the victim is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+  NoEviction,
+  AllKeysLru,
+  VolatileLru,
+  AllKeysRandom,
+  VolatileRandom,
+  VolatileTtl,
+}
+
+impl Policy {
+  pub const ALL: [Policy; 6] = [
+    Policy::NoEviction,
+    Policy::AllKeysLru,
+    Policy::VolatileLru,
+    Policy::AllKeysRandom,
+    Policy::VolatileRandom,
+    Policy::VolatileTtl,
+  ];
+
+  /// Redis's name, as `maxmemory-policy` spells it.
+  pub fn name(self) -> &'static str {
+    match self {
+      Policy::NoEviction => "noeviction",
+      Policy::AllKeysLru => "allkeys-lru",
+      Policy::VolatileLru => "volatile-lru",
+      Policy::AllKeysRandom => "allkeys-random",
+      Policy::VolatileRandom => "volatile-random",
+      Policy::VolatileTtl => "volatile-ttl",
+    }
+  }
+
+  pub fn from_name(name: &str) -> Option<Policy> {
+    Policy::ALL.into_iter().find(|p| p.name() == name)
+  }
+
+  /// Only keys with a TTL may be evicted.
+  fn volatile(self) -> bool {
+    matches!(self, Policy::VolatileLru | Policy::VolatileRandom | Policy::VolatileTtl)
+  }
+}
+
+impl Keyspace {
+  /// Whether `grow` more bytes fit under `maxmemory` right now.
+  fn fits(&self, grow: usize) -> bool {
+    self.used_memory().saturating_add(grow) <= self.config.max_memory
+  }
+
+  /// Makes room for a write adding `grow` bytes, never evicting the keys in
+  /// `protect`. `OOM` when it cannot.
+  pub(super) fn reserve(&mut self, grow: usize, protect: &[&str]) -> LfResult<()> {
+    if self.config.max_memory == 0 || grow == 0 || self.fits(grow) {
+      return Ok(());
+    }
+    if self.config.policy == Policy::NoEviction {
+      return Err(oom());
+    }
+    let mut wait_left = self.config.evict_wait;
+    loop {
+      match self.pick_victim(protect) {
+        Some(victim) => {
+          let deferred = self.evict(&victim);
+          if self.fits(grow) {
+            return Ok(());
+          }
+          if deferred {
+            // The bytes just handed over are on their way out: give the drop
+            // thread a moment before choosing another victim.
+            self.wait_for_dropper(&mut wait_left);
+            if self.fits(grow) {
+              return Ok(());
+            }
+          }
+        }
+        None => {
+          if !self.wait_for_dropper(&mut wait_left) {
+            return Err(oom());
+          }
+          if self.fits(grow) {
+            return Ok(());
+          }
+        }
+      }
+    }
+  }
+
+  /// Waits for the dropper to free what it holds, up to `budget` (which is
+  /// reduced by the time spent). `false` when there was nothing to wait for
+  /// or no time left.
+  fn wait_for_dropper(&self, budget: &mut Duration) -> bool {
+    if budget.is_zero() || self.dropper.stats().pending_bytes == 0 {
+      return false;
+    }
+    let start = Instant::now();
+    let (tx, rx) = mpsc::channel();
+    self.dropper.drain(Box::new(move || {
+      let _ = tx.send(());
+    }));
+    let _ = rx.recv_timeout(*budget);
+    *budget = budget.saturating_sub(start.elapsed());
+    true
+  }
+
+  /// Removes `key` as an eviction. Returns whether its value went to the
+  /// drop thread.
+  fn evict(&mut self, key: &str) -> bool {
+    let (_, entry) = self.table.remove(key).expect("a sampled key is present");
+    self.counters.evicted_keys += 1;
+    self.dispose(entry.value, entry.bytes, Removal::Eviction)
+  }
+
+  /// The key the policy would evict now, if any may be.
+  fn pick_victim(&mut self, protect: &[&str]) -> Option<Key> {
+    let policy = self.config.policy;
+    let n = if policy.volatile() { self.table.volatile_len() } else { self.table.len() };
+    if n == 0 {
+      return None;
+    }
+    match policy {
+      Policy::NoEviction => None,
+      Policy::AllKeysRandom | Policy::VolatileRandom => self.sample(n, protect),
+      Policy::AllKeysLru | Policy::VolatileLru | Policy::VolatileTtl => {
+        let mut best: Option<(u64, Key)> = None;
+        for _ in 0..self.config.samples.max(1) {
+          let Some(key) = self.sample(n, protect) else { break };
+          let e = self.table.get(&key).expect("sampled key present");
+          let rank = if policy == Policy::VolatileTtl { e.expires_at_ms } else { e.last_access_ms };
+          if best.as_ref().is_none_or(|(r, _)| rank < *r) {
+            best = Some((rank, key));
+          }
+        }
+        best.map(|(_, key)| key)
+      }
+    }
+  }
+
+  /// One random key from the policy's vector (`n` long), skipping the
+  /// protected ones by probing the next positions.
+  fn sample(&mut self, n: usize, protect: &[&str]) -> Option<Key> {
+    let start = self.rng.below(n);
+    let volatile = self.config.policy.volatile();
+    (0..n.min(protect.len() + 1)).find_map(|probe| {
+      let i = (start + probe) % n;
+      let key = if volatile { self.table.volatile_at(i) } else { self.table.key_at(i) };
+      (!protect.contains(&&**key)).then(|| Key::clone(key))
+    })
+  }
+}

@@ -1,0 +1,178 @@
+//! String commands: SET (with EX/PX/NX/XX/KEEPTTL), GET, INCRBY, APPEND,
+//! STRLEN.
+//!
+//! A string value is one byte buffer. Integers are kept as their decimal
+//! text, as Redis shows them, and parsed by Redis's strict rules (no sign
+//! `+`, no spaces, no leading zeros) when `incrby` needs a number.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::LfResult;
+use crate::memory::STRING_BASE;
+use crate::value::{Kind, Value};
+
+use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
+use super::lazy::Removal;
+use super::table::entry_memory;
+use super::Keyspace;
+
+/// Largest string a command may build (Redis: `proto-max-bulk-len`, 512 MiB).
+pub const MAX_STRING_LEN: usize = 512 * 1024 * 1024;
+
+/// SET's options, as Redis spells them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetOptions {
+  /// Expire in this many seconds (> 0).
+  pub ex: Option<i64>,
+  /// Expire in this many milliseconds (> 0).
+  pub px: Option<i64>,
+  /// Only set a key that does not exist.
+  pub nx: bool,
+  /// Only set a key that exists.
+  pub xx: bool,
+  /// Keep the key's TTL (otherwise SET clears it).
+  pub keep_ttl: bool,
+}
+
+/// Parses a whole buffer as a signed 64-bit integer by Redis's `string2ll`
+/// rules.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+  if s == b"0" {
+    return Some(0);
+  }
+  let (negative, digits) = match s.split_first() {
+    Some((b'-', rest)) => (true, rest),
+    _ => (false, s),
+  };
+  match digits.first() {
+    Some(b'1'..=b'9') => {}
+    _ => return None,
+  }
+  let mut v: u64 = 0;
+  for &d in digits {
+    if !d.is_ascii_digit() {
+      return None;
+    }
+    v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+  }
+  if negative {
+    (v <= 1u64 << 63).then(|| (v as i64).wrapping_neg())
+  } else {
+    i64::try_from(v).ok()
+  }
+}
+
+fn string_bytes(len: usize) -> usize {
+  STRING_BASE + len
+}
+
+impl Keyspace {
+  /// SET: stores a string, replacing whatever the key held (freed per
+  /// `lazyfree.serverDel`). `false` when NX or XX was not met.
+  pub fn set(&mut self, key: &str, value: Bytes, opts: SetOptions) -> LfResult<bool> {
+    let timed = opts.ex.is_some() || opts.px.is_some();
+    if (opts.nx && opts.xx) || (opts.ex.is_some() && opts.px.is_some()) || (opts.keep_ttl && timed) {
+      return Err(syntax());
+    }
+    let now = self.now_ms();
+    let ttl_ms = match (opts.ex, opts.px) {
+      (Some(s), _) if s <= 0 || s > i64::MAX / 1000 => return Err(invalid_expire("set")),
+      (Some(s), _) => s * 1000,
+      (_, Some(ms)) if ms <= 0 => return Err(invalid_expire("set")),
+      (_, Some(ms)) => ms,
+      _ => 0,
+    };
+    if ttl_ms > i64::MAX - now as i64 {
+      return Err(invalid_expire("set"));
+    }
+    let old = self.lookup_write(key, now).map(|e| entry_memory(key.len(), e.bytes));
+    if (opts.nx && old.is_some()) || (opts.xx && old.is_none()) {
+      return Ok(false);
+    }
+    let bytes = string_bytes(value.len());
+    self.reserve(entry_memory(key.len(), bytes).saturating_sub(old.unwrap_or(0)), &[key])?;
+    let at = if ttl_ms > 0 { now + ttl_ms as u64 } else { 0 };
+    if old.is_some() {
+      let (old_value, old_bytes) = self.table.replace(key, Value::String(value), bytes).expect("present");
+      if !opts.keep_ttl {
+        self.table.set_expiry(key, at);
+      }
+      self.table.touch(key, now);
+      self.dispose(old_value, old_bytes, Removal::Overwrite);
+    } else {
+      self.insert_new(key, Value::String(value), bytes, at, now);
+    }
+    Ok(true)
+  }
+
+  /// GET: the string at `key`, `None` when missing.
+  pub fn get(&mut self, key: &str) -> LfResult<Option<Bytes>> {
+    match self.read_as(key, Kind::String)? {
+      Some(Value::String(b)) => Ok(Some(b.clone())),
+      _ => Ok(None),
+    }
+  }
+
+  /// STRLEN: the string's length in bytes, 0 when missing.
+  pub fn strlen(&mut self, key: &str) -> LfResult<usize> {
+    Ok(self.read_as(key, Kind::String)?.map_or(0, Value::len))
+  }
+
+  /// INCRBY: adds `n` to the integer at `key` (0 when missing) and returns
+  /// the result. The TTL is kept.
+  pub fn incrby(&mut self, key: &str, n: i64) -> LfResult<i64> {
+    let now = self.now_ms();
+    let current = match self.write_as(key, Kind::String, now)? {
+      Some(Value::String(b)) => Some((parse_i64(b).ok_or_else(not_an_integer)?, b.len())),
+      _ => None,
+    };
+    let result = current.map_or(0, |(v, _)| v).checked_add(n).ok_or_else(overflow)?;
+    let text = Bytes::from(result.to_string());
+    match current {
+      Some((_, old_len)) => {
+        let delta = text.len() as isize - old_len as isize;
+        self.reserve(delta.max(0) as usize, &[key])?;
+        self.update(key, now, |v| {
+          *v = Value::String(text);
+          ((), delta)
+        });
+      }
+      None => {
+        let bytes = string_bytes(text.len());
+        self.reserve(entry_memory(key.len(), bytes), &[key])?;
+        self.insert_new(key, Value::String(text), bytes, 0, now);
+      }
+    }
+    Ok(result)
+  }
+
+  /// APPEND: appends to the string at `key` (creating it) and returns the
+  /// new length.
+  pub fn append(&mut self, key: &str, tail: &[u8]) -> LfResult<usize> {
+    let now = self.now_ms();
+    let old_len = self.write_as(key, Kind::String, now)?.map(Value::len);
+    let new_len = old_len.unwrap_or(0) + tail.len();
+    if new_len > MAX_STRING_LEN {
+      return Err(string_too_long());
+    }
+    match old_len {
+      Some(_) => {
+        self.reserve(tail.len(), &[key])?;
+        self.update(key, now, |v| {
+          let Value::String(b) = v else { unreachable!("checked kind") };
+          // In place when nobody else holds the buffer; amortised growth.
+          let mut buf = std::mem::take(b).try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+          buf.extend_from_slice(tail);
+          *b = buf.freeze();
+          ((), tail.len() as isize)
+        });
+      }
+      None => {
+        let bytes = string_bytes(tail.len());
+        self.reserve(entry_memory(key.len(), bytes), &[key])?;
+        self.insert_new(key, Value::String(Bytes::copy_from_slice(tail)), bytes, 0, now);
+      }
+    }
+    Ok(new_len)
+  }
+}

@@ -1,0 +1,123 @@
+//! Memory accounting: what an entry costs, kept incrementally, never
+//! drifting from `memory::estimate`.
+
+use std::mem::size_of;
+
+use super::*;
+use crate::memory::*;
+
+#[test]
+fn the_entry_overhead_covers_the_structures_it_stands_for() {
+  let slot = size_of::<(Key, Entry)>();
+  let floor = slot * 8 / 7 + 1 + size_of::<Key>() + 16;
+  assert!(ENTRY_OVERHEAD >= floor, "overhead {ENTRY_OVERHEAD} < {floor} (slot {slot})");
+  assert!(ENTRY_OVERHEAD <= floor + 96, "overhead {ENTRY_OVERHEAD} far above {floor}");
+}
+
+#[test]
+fn each_entry_costs_key_plus_estimate_plus_overhead() {
+  let mut f = Fixture::new();
+  f.ks.set("str", b("abcd"), SetOptions::default()).unwrap();
+  assert_eq!(f.ks.used_memory(), 3 + STRING_BASE + 4 + ENTRY_OVERHEAD);
+  f.ks.rpush("list", bs(&["a", "bb"])).unwrap();
+  let list = 4 + LIST_BASE + (1 + LIST_PER_ITEM) + (2 + LIST_PER_ITEM) + ENTRY_OVERHEAD;
+  assert_eq!(f.ks.used_memory(), 3 + STRING_BASE + 4 + ENTRY_OVERHEAD + list);
+  f.ks.flush(Some(false));
+  f.ks.hset("h", vec![(b("f"), b("vv"))]).unwrap();
+  assert_eq!(f.ks.used_memory(), 1 + HASH_BASE + 1 + 2 + HASH_PER_FIELD + ENTRY_OVERHEAD);
+  f.ks.flush(Some(false));
+  f.ks.sadd("s", bs(&["abc"])).unwrap();
+  assert_eq!(f.ks.used_memory(), 1 + SET_BASE + 3 + SET_PER_MEMBER + ENTRY_OVERHEAD);
+  f.ks.flush(Some(false));
+  f.ks.zadd("z", vec![(1.0, b("ab"))]).unwrap();
+  assert_eq!(f.ks.used_memory(), 1 + ZSET_BASE + ZSET_PER_MEMBER + 2 + ENTRY_OVERHEAD);
+}
+
+#[test]
+fn a_ttl_does_not_change_what_an_entry_costs() {
+  let mut f = Fixture::new();
+  f.ks.set("k", b("v"), SetOptions::default()).unwrap();
+  let used = f.ks.used_memory();
+  f.ks.expire("k", 100).unwrap();
+  assert_eq!(f.ks.used_memory(), used);
+  f.ks.persist("k");
+  assert_eq!(f.ks.used_memory(), used);
+}
+
+/// Every command, at random, over a few keys: after each step the running
+/// totals, positions and per-entry estimates agree with a full recount.
+#[test]
+fn accounting_never_drifts_under_random_commands() {
+  let mut f = Fixture::new();
+  let mut rng = Rng::new(5);
+  for step in 0..20_000 {
+    let key = format!("k{}", rng.below(12));
+    let other = format!("k{}", rng.below(12));
+    let m = Bytes::from(format!("m{}", rng.below(30)).repeat(1 + rng.below(3)));
+    let n = rng.below(7) as i64 - 3;
+    let _ = match rng.below(30) {
+      0 => f.ks.set(&key, m, SetOptions { px: (n > 0).then_some(n * 5), ..Default::default() }).map(drop),
+      1 => f.ks.get(&key).map(drop),
+      2 => f.ks.incrby(&key, n).map(drop),
+      3 => f.ks.append(&key, &m).map(drop),
+      4 => f.ks.lpush(&key, vec![m.clone(), m]).map(drop),
+      5 => f.ks.rpush(&key, vec![m]).map(drop),
+      6 => f.ks.lpop(&key).map(drop),
+      7 => f.ks.rpop(&key).map(drop),
+      8 => f.ks.hset(&key, vec![(m.clone(), m.clone()), (m, b("x"))]).map(drop),
+      9 => f.ks.hdel(&key, &[&m]).map(drop),
+      10 => f.ks.sadd(&key, vec![m.clone(), m]).map(drop),
+      11 => f.ks.srem(&key, &[&m]).map(drop),
+      12 => f.ks.zadd(&key, vec![(n as f64, m)]).map(drop),
+      13 => f.ks.zrem(&key, &[&m]).map(drop),
+      14 => f.ks.zincrby(&key, n as f64, m).map(drop),
+      15 => {
+        let _ = f.ks.del(&[&key]);
+        Ok(())
+      }
+      16 => {
+        let _ = f.ks.unlink(&[&key, &other]);
+        Ok(())
+      }
+      17 => f.ks.rename(&key, &other),
+      18 => f.ks.pexpire(&key, n * 10).map(drop),
+      19 => {
+        let _ = f.ks.persist(&key);
+        Ok(())
+      }
+      20 => {
+        f.clock.advance(rng.below(20) as u64);
+        Ok(())
+      }
+      21 => {
+        let _ = f.ks.active_expire_cycle(Duration::from_millis(1));
+        Ok(())
+      }
+      22 => match f.ks.take_value(&key) {
+        Some((v, bytes)) => f.ks.set_value(&other, v, bytes).map_err(|r| r.error),
+        None => Ok(()),
+      },
+      23 => f.ks.lrange(&key, n, -1).map(drop),
+      24 => f.ks.zrange(&key, 0, n).map(drop),
+      25 => f.ks.hgetall(&key).map(drop),
+      26 => f.ks.smembers(&key).map(drop),
+      27 => {
+        let _ = f.ks.exists(&[&key]);
+        Ok(())
+      }
+      28 => {
+        let _ = f.ks.keys("k1*");
+        Ok(())
+      }
+      _ if rng.below(50) == 0 => {
+        let _ = f.ks.flush(Some(rng.below(2) == 0));
+        Ok(())
+      }
+      _ => Ok(()),
+    };
+    if step % 16 == 0 {
+      f.check();
+    }
+  }
+  f.check();
+}
