@@ -83,10 +83,13 @@ function runAva(node) {
       })
     }
     child.on('close', (code, signal) => {
-      const counts = [...output.matchAll(/^\s*(\d+ (?:tests?|known failures?|uncaught exceptions?|unhandled rejections?) [a-z ]+)$/gm)]
+      // ava prints one line per test (✔ passed, ✘ failed) and a closing count.
+      const passed = (output.match(/^\s*✔/gm) || []).length
+      const closing = [...output.matchAll(/^\s*(\d+ (?:tests?|known failures?|uncaught exceptions?|unhandled rejections?) [a-z ]+)$/gm)]
         .map((m) => m[1].trim())
         .join(', ')
-      resolve({ version, code: code ?? 1, summary: counts || (signal ? `killed by ${signal}` : 'no ava summary') })
+      const summary = closing ? `${passed} passed; ava: ${closing}` : signal ? `killed by ${signal}` : 'no ava summary'
+      resolve({ version, code: code ?? 1, summary })
     })
   })
 }
