@@ -88,7 +88,13 @@ function runAva(node) {
       const closing = [...output.matchAll(/^\s*(\d+ (?:tests?|known failures?|uncaught exceptions?|unhandled rejections?) [a-z ]+)$/gm)]
         .map((m) => m[1].trim())
         .join(', ')
-      const summary = closing ? `${passed} passed; ava: ${closing}` : signal ? `killed by ${signal}` : 'no ava summary'
+      const summary = closing
+        ? closing.includes('passed')
+          ? closing
+          : `${passed} passed, ${closing}`
+        : signal
+          ? `killed by ${signal}`
+          : 'no ava summary'
       resolve({ version, code: code ?? 1, summary })
     })
   })
