@@ -74,12 +74,12 @@ test('the package metadata: exports map, engines, bin', (t) => {
   t.is(pkg.optionalDependencies, undefined, 'optionalDependencies are added by napi prepublish at release time')
 })
 
-// The tarball leaves out crate/**/tests.rs: that is only sound while every
-// module the library build needs is packed, i.e. each `mod x;` that is not
-// behind #[cfg(test)] has its file in the tarball.
-test('every non-test Rust module the crate declares is packed', (t) => {
-  const rs = files.filter((f) => f.startsWith('crate/') && f.endsWith('.rs'))
-  const missing: string[] = []
+// The tarball leaves out the crate's test-only modules (tests.rs, tests/,
+// loom.rs: see package.json `files`). That is sound only while every module
+// the library build needs is packed and every test-only one is not: a `mod x;`
+// behind #[cfg(test)] or #[cfg(all(test, ...))] is test-only.
+function rustModules(rs: string[]): Array<{ at: string; files: string[]; testOnly: boolean }> {
+  const found: Array<{ at: string; files: string[]; testOnly: boolean }> = []
   for (const file of rs) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n')
     const base = posix.basename(file)
@@ -90,11 +90,28 @@ test('every non-test Rust module the crate declares is packed', (t) => {
       if (!m) return
       const attrs: string[] = []
       for (let j = i - 1; j >= 0 && /^\s*(#\[|\/\/)/.test(lines[j]); j--) attrs.push(lines[j])
-      if (attrs.some((a) => /#\[cfg\(test\)\]/.test(a))) return
-      const candidates = [posix.join(dir, `${m[1]}.rs`), posix.join(dir, m[1], 'mod.rs')]
-      if (!candidates.some((c) => rs.includes(c))) missing.push(`${file}:${i + 1} mod ${m[1]}`)
+      found.push({
+        at: `${file}:${i + 1} mod ${m[1]}`,
+        files: [posix.join(dir, `${m[1]}.rs`), posix.join(dir, m[1], 'mod.rs')],
+        testOnly: attrs.some((a) => /#\[cfg\((test\b|all\((.*,\s*)?test\b)/.test(a)),
+      })
     })
   }
+  return found
+}
+
+test('every Rust module the library build needs is packed, and no test-only one', (t) => {
+  const rs = files.filter((f) => f.startsWith('crate/') && f.endsWith('.rs'))
   t.true(rs.length > 0)
-  t.deepEqual(missing, [])
+  const modules = rustModules(rs)
+  t.deepEqual(
+    modules.filter((m) => !m.testOnly && !m.files.some((f) => rs.includes(f))).map((m) => m.at),
+    [],
+    'declared for the library build but not packed: the build from source would fail',
+  )
+  t.deepEqual(
+    modules.filter((m) => m.testOnly && m.files.some((f) => rs.includes(f))).map((m) => m.at),
+    [],
+    'test-only module packed: exclude it in package.json files',
+  )
 })
