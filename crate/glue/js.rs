@@ -258,11 +258,13 @@ impl Js {
     Ok(r)
   }
 
+  /// `Object.getPrototypeOf(v)`. Not `napi_get_prototype`: on a `Proxy` that
+  /// answers the proxy's own hidden prototype, null, which would make any
+  /// proxied object (a `Date`, a class instance) look like a plain one.
   pub fn prototype(&self, v: Handle) -> Result<Handle> {
-    let mut r = ptr::null_mut();
-    // SAFETY: see the module doc.
-    check(unsafe { sys::napi_get_prototype(self.env, v.0, &mut r) }, "get_prototype")?;
-    Ok(Handle(r))
+    let object = self.named(self.global()?, "Object")?;
+    let get_prototype_of = self.named(object, "getPrototypeOf")?;
+    self.call(object, get_prototype_of, &[v])
   }
 
   pub fn strict_equals(&self, a: Handle, b: Handle) -> Result<bool> {
