@@ -24,10 +24,11 @@
 
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{Builder, JoinHandle};
+// Through `crate::sync`: `std`'s primitives, or loom's under `--cfg loom`.
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use crate::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use crate::sync::thread::{Builder, JoinHandle};
+use crate::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{LfError, LfResult};
 use crate::memory::{is_large_value, DEFAULT_THRESHOLD};
@@ -457,7 +458,9 @@ impl Drop for ExitGuard {
 fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
   let _guard = ExitGuard(Arc::clone(&shared));
   // Background work: when woken on a busy machine, it must not preempt the
-  // thread that handed it the value.
+  // thread that handed it the value. (Not under loom, whose threads are not
+  // OS threads.)
+  #[cfg(not(loom))]
   crate::glue::os::lower_current_thread_priority();
   let counters = &shared.counters;
   while let Ok(Message { garbage, count, bytes }) = rx.recv() {
@@ -485,5 +488,8 @@ fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
   }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;
+
+#[cfg(all(test, loom))]
+mod loom;

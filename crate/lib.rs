@@ -19,5 +19,6 @@ pub mod error;
 pub mod glue;
 pub mod keyspace;
 pub mod memory;
+pub mod sync;
 pub mod value;
 pub mod zset;
