@@ -21,7 +21,7 @@ export declare class DropperHandle {
   get threshold(): number
   get closed(): boolean
   deferValue(value: NativeHandle): boolean
-  deferJs(value: RawJs): boolean
+  deferJs(value: unknown): boolean
   /**
    * Moves every value out of `values` and hands them over in one message.
    * Refuses (changing nothing) a released value or one listed twice.
@@ -32,12 +32,75 @@ export declare class DropperHandle {
   close(): Promise<void>
 }
 
+export declare class KeyspaceHandle {
+  constructor(config: KeyspaceConfig, dropper: DropperHandle)
+  get size(): number
+  exists(keys: Array<string>): number
+  type(key: string): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'
+  del(keys: Array<string>): number
+  unlink(keys: Array<string>): number
+  rename(key: string, newKey: string): void
+  keys(pattern: string): Array<string>
+  expire(key: string, seconds: number): boolean
+  pexpire(key: string, ms: number): boolean
+  ttl(key: string): number
+  pttl(key: string): number
+  persist(key: string): boolean
+  /** `async_`: `true`, `false`, or absent to follow `lazyfree.userFlush`. */
+  flush(async?: boolean | undefined | null): boolean
+  set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
+  get(key: string): string | Buffer | null
+  incrby(key: string, n: number): number
+  append(key: string, value: unknown): number
+  strlen(key: string): number
+  lpush(key: string, values: unknown[]): number
+  rpush(key: string, values: unknown[]): number
+  lpop(key: string): string | Buffer | null
+  rpop(key: string): string | Buffer | null
+  lrange(key: string, start: number, stop: number): Array<string | Buffer>
+  llen(key: string): number
+  lindex(key: string, index: number): string | Buffer | null
+  /**
+   * `fields`: a `Map`, a plain object, or an array of `[field, value]`
+   * pairs, converted as `NativeValue.hash` converts them.
+   */
+  hset(key: string, fields: unknown): number
+  hget(key: string, field: unknown): string | Buffer | null
+  hdel(key: string, fields: unknown[]): number
+  /**
+   * Fields and values, flat: `[field, value, field, value, …]`; fields are
+   * always strings (they become object keys), values follow `returnBuffers`.
+   */
+  hgetall(key: string): Array<string | Buffer>
+  hlen(key: string): number
+  hexists(key: string, field: unknown): boolean
+  sadd(key: string, members: unknown[]): number
+  srem(key: string, members: unknown[]): number
+  smembers(key: string): Array<string | Buffer>
+  sismember(key: string, member: unknown): boolean
+  scard(key: string): number
+  /** `scores[i]` goes with `members[i]`. */
+  zadd(key: string, scores: number[], members: unknown[]): number
+  zrem(key: string, members: unknown[]): number
+  zscore(key: string, member: unknown): number | null
+  /** Members, or `[member, score]` pairs `with_scores`. */
+  zrange(key: string, start: number, stop: number, withScores: boolean): Array<string | Buffer | [string | Buffer, number]>
+  zcard(key: string): number
+  zincrby(key: string, increment: number, member: unknown): number
+  /** Moves `value`'s contents in; on a refusal (OOM) they are put back. */
+  setValue(key: string, value: NativeHandle): void
+  takeValue(key: string): NativeHandle | null
+  info(): KeyspaceInfo
+  /** One active expiry cycle with a time budget in milliseconds. */
+  activeExpireCycle(budgetMs: number): ExpireCycle
+}
+
 export declare class NativeHandle {
   /**
    * Converts `value` by the contract's rules into a value of `kind`
    * (`'auto'` infers it), naming bad parts from `root`.
    */
-  static convert(value: RawJs, kind: string, root: string): NativeHandle
+  static convert(value: unknown, kind: string, root: string): NativeHandle
   get kind(): 'string' | 'list' | 'hash' | 'set' | 'zset'
   get length(): number
   get memoryUsage(): number
@@ -64,4 +127,40 @@ export interface DropperStats {
   queued: number
   capacity: number
   threadRunning: boolean
+}
+
+/** What one active expiry cycle did. */
+export interface ExpireCycle {
+  rounds: number
+  sampled: number
+  expired: number
+  timedOut: boolean
+}
+
+/** How a keyspace is made; the facade validates and fills every field. */
+export interface KeyspaceConfig {
+  /** Bytes; 0 means no limit. */
+  maxMemory: number
+  /** One of Redis's `maxmemory-policy` names. */
+  policy: string
+  eviction: boolean
+  expire: boolean
+  serverDel: boolean
+  userDel: boolean
+  userFlush: boolean
+  returnBuffers: boolean
+}
+
+/** `info()`, with Redis's field names. */
+export interface KeyspaceInfo {
+  keys: number
+  expires: number
+  used_memory: number
+  maxmemory: number
+  evicted_keys: number
+  expired_keys: number
+  keyspace_hits: number
+  keyspace_misses: number
+  lazyfree_pending_objects: number
+  lazyfreed_objects: number
 }

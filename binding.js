@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.DropperHandle = nativeBinding.DropperHandle
+module.exports.KeyspaceHandle = nativeBinding.KeyspaceHandle
 module.exports.NativeHandle = nativeBinding.NativeHandle

@@ -223,3 +223,277 @@ export declare class Dropper {
  * `NativeValue`s use it.
  */
 export declare const defaultDropper: Dropper;
+/** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
+export type EvictionPolicy = 'noeviction' | 'allkeys-lru' | 'volatile-lru' | 'allkeys-random' | 'volatile-random' | 'volatile-ttl';
+/**
+ * Which removals free through the dropper (Redis's `lazyfree-lazy-*`
+ * switches). Each defaults to `true`; a switch that is off frees inline.
+ * `unlink` is always lazy.
+ */
+export interface LazyFreeOptions {
+    /** Keys evicted to make room under `maxMemory`. */
+    eviction?: boolean;
+    /** Keys removed because their TTL passed. */
+    expire?: boolean;
+    /** Values replaced by `set`, `setValue` or `rename`. */
+    serverDel?: boolean;
+    /** Keys removed by `del`. */
+    userDel?: boolean;
+    /** `flush()` without an explicit `async`. */
+    userFlush?: boolean;
+}
+/** Options of a {@link Keyspace}. */
+export interface KeyspaceOptions {
+    /**
+     * Memory limit: bytes, or a string with Redis's units (`'100kb'`, `'512mb'`,
+     * `'2gb'`; `k`/`m`/`g` are powers of 1000, `kb`/`mb`/`gb` of 1024).
+     * 0 (the default) means no limit.
+     */
+    maxMemory?: number | string;
+    /** What to evict when a write would pass `maxMemory`; default `'noeviction'`. */
+    evictionPolicy?: EvictionPolicy;
+    /** The lazy-free switches; each defaults to `true`. */
+    lazyfree?: LazyFreeOptions;
+    /** The dropper that frees removed values; default {@link defaultDropper}. */
+    dropper?: Dropper;
+    /** Reply with `Buffer`s instead of UTF-8 strings; default `false`. */
+    returnBuffers?: boolean;
+    /**
+     * Active expiry ticks per second (Redis's `hz`): each tick samples keys with
+     * a TTL for about a millisecond. An integer from 0 to 500; 0 turns active
+     * expiry off (expired keys are then only removed when touched). Default 10.
+     */
+    hz?: number;
+}
+/** Options of {@link Keyspace.set}, as Redis's `SET` spells them. */
+export interface SetOptions {
+    /** Expire after this many seconds: a positive integer. */
+    ex?: number;
+    /** Expire after this many milliseconds: a positive integer. */
+    px?: number;
+    /** Only set the key if it does not exist. */
+    nx?: boolean;
+    /** Only set the key if it exists. */
+    xx?: boolean;
+    /** Keep the key's TTL (a plain `set` clears it). */
+    keepTtl?: boolean;
+}
+/** Options of {@link Keyspace.flush}. */
+export interface FlushOptions {
+    /** `true`: hand the whole keyspace to the dropper in one message; `false`: free it here. Default: `lazyfree.userFlush`. */
+    async?: boolean;
+}
+/** Options of {@link Keyspace.zrange}. */
+export interface ZrangeOptions {
+    /** Reply with `[member, score]` pairs instead of members. */
+    withScores?: boolean;
+}
+/** {@link ZrangeOptions} asking for members only. */
+export interface ZrangeMembers extends ZrangeOptions {
+    /** Members only (the default). */
+    withScores?: false;
+}
+/** {@link ZrangeOptions} asking for `[member, score]` pairs. */
+export interface ZrangeWithScores extends ZrangeOptions {
+    /** `[member, score]` pairs. */
+    withScores: true;
+}
+/** What {@link Keyspace.info} reports, with Redis's field names. */
+export interface KeyspaceInfo {
+    /** Keys held (DBSIZE). */
+    keys: number;
+    /** Keys with a TTL. */
+    expires: number;
+    /** Bytes held by the entries (key + value estimate + fixed overhead each), plus bytes the dropper has not freed yet. */
+    used_memory: number;
+    /** The limit in bytes; 0 for none. */
+    maxmemory: number;
+    /** Keys evicted to make room, ever. */
+    evicted_keys: number;
+    /** Keys removed because their TTL passed, ever. */
+    expired_keys: number;
+    /** Reads that found their key. */
+    keyspace_hits: number;
+    /** Reads that did not. */
+    keyspace_misses: number;
+    /** The dropper's values not yet freed. */
+    lazyfree_pending_objects: number;
+    /** The dropper's values freed, ever. */
+    lazyfreed_objects: number;
+}
+/**
+ * An embedded, off-heap, Redis-style store. Keys are strings; values live in
+ * native memory as the five {@link NativeValue} kinds, so they cost the V8
+ * garbage collector nothing. Methods follow the Redis commands of the same
+ * name — replies, errors and edge cases included — and are synchronous.
+ *
+ * Every removal of a large value (`unlink`, `del`, expiry, eviction,
+ * overwrite, `flush`) is freed on the dropper's thread, per the
+ * {@link LazyFreeOptions} switches. Expired keys are removed when touched and,
+ * in the background, by Redis's adaptive sampling `hz` times a second.
+ *
+ * Errors: a command on a key of the wrong kind throws an `Error` with
+ * `code === 'WRONGTYPE'`; a write that cannot fit under `maxMemory` throws
+ * `code === 'OOM'`; other Redis errors throw `code === 'ERR'` with Redis's
+ * message; malformed arguments throw `TypeError` or `RangeError`. A command
+ * that throws changes nothing.
+ *
+ * `T` is the reply type of strings: `string`, or `Buffer` for a keyspace
+ * made with `returnBuffers: true` (write `new Keyspace<Buffer>(...)`).
+ *
+ * @example
+ * ```ts
+ * const ks = new Keyspace({ maxMemory: '512mb', evictionPolicy: 'allkeys-lru' })
+ * ks.set('session:1', JSON.stringify(session), { ex: 3600 })
+ * ks.rpush('events', 'a', 'b', 'c')
+ * ks.lrange('events', 0, -1)   // ['a', 'b', 'c']
+ * ks.unlink('events')          // freed off the event loop if large
+ * ks.close()
+ * ```
+ */
+export declare class Keyspace<T extends string | Buffer = string> {
+    #private;
+    /**
+     * Creates an empty keyspace.
+     *
+     * @throws TypeError for options of the wrong type or unknown names.
+     * @throws RangeError for a `maxMemory` that is not a size, an unknown
+     *   `evictionPolicy`, or an `hz` outside 0–500.
+     */
+    constructor(options?: KeyspaceOptions);
+    /** Number of keys (DBSIZE), counting expired keys not yet removed, as Redis does. */
+    get size(): number;
+    /** Whether {@link Keyspace.close} has been called. */
+    get closed(): boolean;
+    /** How many of `keys` exist; a key named twice counts twice. */
+    exists(...keys: string[]): number;
+    /** The kind of value at `key`, or `'none'`. */
+    type(key: string): ValueKind | 'none';
+    /** Removes keys (freed lazily when `lazyfree.userDel` is on). Returns how many existed. */
+    del(...keys: string[]): number;
+    /** Removes keys, always freeing large values on the dropper's thread. Returns how many existed. */
+    unlink(...keys: string[]): number;
+    /**
+     * Moves `key`'s value and TTL to `newKey`, replacing what was there.
+     * @throws Error `code === 'ERR'` (`ERR no such key`) when `key` does not exist.
+     */
+    rename(key: string, newKey: string): void;
+    /** Keys matching a Redis glob pattern (`*`, `?`, `[abc]`, `[^a-z]`, `\` escapes), in no particular order. */
+    keys(pattern?: string): string[];
+    /**
+     * Sets a TTL in seconds. Returns `false` when the key does not exist. A TTL
+     * that is not positive deletes the key (and returns `true`), as in Redis.
+     */
+    expire(key: string, seconds: number): boolean;
+    /** Sets a TTL in milliseconds; see {@link Keyspace.expire}. */
+    pexpire(key: string, ms: number): boolean;
+    /** Seconds to live (rounded), `-1` without a TTL, `-2` when the key does not exist. */
+    ttl(key: string): number;
+    /** Milliseconds to live, `-1` without a TTL, `-2` when the key does not exist. */
+    pttl(key: string): number;
+    /** Removes the TTL. Returns `true` when there was one. */
+    persist(key: string): boolean;
+    /**
+     * Removes every key. `{ async: true }` (or no option while
+     * `lazyfree.userFlush` is on) hands the whole keyspace to the dropper in one
+     * message, counted as one value per key; `{ async: false }` frees it here.
+     */
+    flush(options?: FlushOptions): void;
+    /**
+     * Stores a string value, replacing any value (and clearing the TTL unless
+     * `keepTtl`). Returns `false`, changing nothing, when `nx` or `xx` is not met.
+     *
+     * @throws Error `code === 'ERR'` for an `ex`/`px` that is not positive
+     *   (`invalid expire time in 'set' command`) or conflicting options
+     *   (`syntax error`); `code === 'OOM'` when it does not fit.
+     */
+    set(key: string, value: Scalar, options?: SetOptions): boolean;
+    /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
+    get(key: string): T | null;
+    /**
+     * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and returns it.
+     * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
+     */
+    incrby(key: string, n: number): number;
+    /** Appends to the string at `key` (creating it). Returns the new length in bytes. */
+    append(key: string, value: Scalar): number;
+    /** Length in bytes of the string at `key`; 0 when missing. */
+    strlen(key: string): number;
+    /** Pushes values at the head, one after the other (the last ends up first). Returns the new length. */
+    lpush(key: string, ...values: Scalar[]): number;
+    /** Pushes values at the tail. Returns the new length. */
+    rpush(key: string, ...values: Scalar[]): number;
+    /** Removes and returns the first element, or `null`; an emptied list's key is removed. */
+    lpop(key: string): T | null;
+    /** Removes and returns the last element, or `null`. */
+    rpop(key: string): T | null;
+    /** Elements `start` to `stop` inclusive; negative indexes count from the end. */
+    lrange(key: string, start: number, stop: number): T[];
+    /** Length of the list; 0 when missing. */
+    llen(key: string): number;
+    /** The element at `index` (negative from the end), or `null`. */
+    lindex(key: string, index: number): T | null;
+    /** Sets one field. Returns 1 when the field is new, 0 when it was updated. */
+    hset(key: string, field: Scalar, value: Scalar): number;
+    /** Sets several fields from a `Map`, a plain object or `[field, value]` pairs. Returns how many were new. */
+    hset(key: string, fields: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): number;
+    /** The value of `field`, or `null`. */
+    hget(key: string, field: Scalar): T | null;
+    /** Removes fields; an emptied hash's key is removed. Returns how many existed. */
+    hdel(key: string, ...fields: Scalar[]): number;
+    /** Every field and value, as an object (field order unspecified, as in Redis). */
+    hgetall(key: string): Record<string, T>;
+    /** Number of fields; 0 when missing. */
+    hlen(key: string): number;
+    /** Whether `field` exists. */
+    hexists(key: string, field: Scalar): boolean;
+    /** Adds members. Returns how many were new. */
+    sadd(key: string, ...members: Scalar[]): number;
+    /** Removes members; an emptied set's key is removed. Returns how many existed. */
+    srem(key: string, ...members: Scalar[]): number;
+    /** Every member, in no particular order. */
+    smembers(key: string): T[];
+    /** Whether `member` is in the set. */
+    sismember(key: string, member: Scalar): boolean;
+    /** Number of members; 0 when missing. */
+    scard(key: string): number;
+    /**
+     * Sets members' scores: `zadd(key, score, member, score, member, …)`. Returns
+     * how many members were new. Scores are numbers, `±Infinity` allowed.
+     * @throws Error `code === 'ERR'` (`value is not a valid float`) for a `NaN` score, as Redis.
+     */
+    zadd(key: string, score: number, member: Scalar, ...more: Array<number | Scalar>): number;
+    /** Removes members; an emptied sorted set's key is removed. Returns how many existed. */
+    zrem(key: string, ...members: Scalar[]): number;
+    /** The score of `member`, or `null`. */
+    zscore(key: string, member: Scalar): number | null;
+    /** Members ranked `start` to `stop` inclusive (lowest score first; negative ranks count from the end). */
+    zrange(key: string, start: number, stop: number, options?: ZrangeMembers): T[];
+    /** `[member, score]` pairs ranked `start` to `stop` inclusive. */
+    zrange(key: string, start: number, stop: number, options: ZrangeWithScores): Array<[T, number]>;
+    /** Members, or `[member, score]` pairs with `withScores`. */
+    zrange(key: string, start: number, stop: number, options?: ZrangeOptions): T[] | Array<[T, number]>;
+    /** Number of members; 0 when missing. */
+    zcard(key: string): number;
+    /**
+     * Adds `n` to `member`'s score (0 when absent) and returns the new score.
+     * @throws Error `code === 'ERR'` when the result would be `NaN` (`inf` + `-inf`).
+     */
+    zincrby(key: string, n: number, member: Scalar): number;
+    /**
+     * Moves a native value in at `key` (no copy: `value` is released), replacing
+     * any value and clearing the TTL. An empty collection removes the key
+     * instead, since Redis never holds one.
+     * @throws Error `code === 'OOM'` when it does not fit (then `value` is left as it was).
+     */
+    setValue(key: string, value: NativeValue): void;
+    /** Moves the value at `key` out (the key is removed), or `null`. */
+    takeValue(key: string): NativeValue | null;
+    /** Counters and gauges, with Redis's `INFO` field names. */
+    info(): KeyspaceInfo;
+    /**
+     * Stops active expiry and hands every key to the dropper; the keyspace can
+     * no longer be used (its methods throw `ERR_LAZYFREE_CLOSED`). Idempotent.
+     */
+    close(): void;
+}

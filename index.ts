@@ -485,3 +485,671 @@ export class Dropper {
  * `NativeValue`s use it.
  */
 export const defaultDropper: Dropper = Dropper.fromHandle(native.DropperHandle.defaultDropper())
+
+// --- keyspace ---
+
+type KeyspaceHandle = Binding.KeyspaceHandle
+
+/** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
+export type EvictionPolicy =
+  | 'noeviction'
+  | 'allkeys-lru'
+  | 'volatile-lru'
+  | 'allkeys-random'
+  | 'volatile-random'
+  | 'volatile-ttl'
+
+const POLICIES: readonly string[] = [
+  'noeviction',
+  'allkeys-lru',
+  'volatile-lru',
+  'allkeys-random',
+  'volatile-random',
+  'volatile-ttl',
+]
+
+/**
+ * Which removals free through the dropper (Redis's `lazyfree-lazy-*`
+ * switches). Each defaults to `true`; a switch that is off frees inline.
+ * `unlink` is always lazy.
+ */
+export interface LazyFreeOptions {
+  /** Keys evicted to make room under `maxMemory`. */
+  eviction?: boolean
+  /** Keys removed because their TTL passed. */
+  expire?: boolean
+  /** Values replaced by `set`, `setValue` or `rename`. */
+  serverDel?: boolean
+  /** Keys removed by `del`. */
+  userDel?: boolean
+  /** `flush()` without an explicit `async`. */
+  userFlush?: boolean
+}
+
+/** Options of a {@link Keyspace}. */
+export interface KeyspaceOptions {
+  /**
+   * Memory limit: bytes, or a string with Redis's units (`'100kb'`, `'512mb'`,
+   * `'2gb'`; `k`/`m`/`g` are powers of 1000, `kb`/`mb`/`gb` of 1024).
+   * 0 (the default) means no limit.
+   */
+  maxMemory?: number | string
+  /** What to evict when a write would pass `maxMemory`; default `'noeviction'`. */
+  evictionPolicy?: EvictionPolicy
+  /** The lazy-free switches; each defaults to `true`. */
+  lazyfree?: LazyFreeOptions
+  /** The dropper that frees removed values; default {@link defaultDropper}. */
+  dropper?: Dropper
+  /** Reply with `Buffer`s instead of UTF-8 strings; default `false`. */
+  returnBuffers?: boolean
+  /**
+   * Active expiry ticks per second (Redis's `hz`): each tick samples keys with
+   * a TTL for about a millisecond. An integer from 0 to 500; 0 turns active
+   * expiry off (expired keys are then only removed when touched). Default 10.
+   */
+  hz?: number
+}
+
+/** Options of {@link Keyspace.set}, as Redis's `SET` spells them. */
+export interface SetOptions {
+  /** Expire after this many seconds: a positive integer. */
+  ex?: number
+  /** Expire after this many milliseconds: a positive integer. */
+  px?: number
+  /** Only set the key if it does not exist. */
+  nx?: boolean
+  /** Only set the key if it exists. */
+  xx?: boolean
+  /** Keep the key's TTL (a plain `set` clears it). */
+  keepTtl?: boolean
+}
+
+/** Options of {@link Keyspace.flush}. */
+export interface FlushOptions {
+  /** `true`: hand the whole keyspace to the dropper in one message; `false`: free it here. Default: `lazyfree.userFlush`. */
+  async?: boolean
+}
+
+/** Options of {@link Keyspace.zrange}. */
+export interface ZrangeOptions {
+  /** Reply with `[member, score]` pairs instead of members. */
+  withScores?: boolean
+}
+
+/** {@link ZrangeOptions} asking for members only. */
+export interface ZrangeMembers extends ZrangeOptions {
+  /** Members only (the default). */
+  withScores?: false
+}
+
+/** {@link ZrangeOptions} asking for `[member, score]` pairs. */
+export interface ZrangeWithScores extends ZrangeOptions {
+  /** `[member, score]` pairs. */
+  withScores: true
+}
+
+/** What {@link Keyspace.info} reports, with Redis's field names. */
+export interface KeyspaceInfo {
+  /** Keys held (DBSIZE). */
+  keys: number
+  /** Keys with a TTL. */
+  expires: number
+  /** Bytes held by the entries (key + value estimate + fixed overhead each), plus bytes the dropper has not freed yet. */
+  used_memory: number
+  /** The limit in bytes; 0 for none. */
+  maxmemory: number
+  /** Keys evicted to make room, ever. */
+  evicted_keys: number
+  /** Keys removed because their TTL passed, ever. */
+  expired_keys: number
+  /** Reads that found their key. */
+  keyspace_hits: number
+  /** Reads that did not. */
+  keyspace_misses: number
+  /** The dropper's values not yet freed. */
+  lazyfree_pending_objects: number
+  /** The dropper's values freed, ever. */
+  lazyfreed_objects: number
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1000,
+  kb: 1024,
+  m: 1000 ** 2,
+  mb: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1024 ** 3,
+}
+
+/** `maxMemory` in bytes. */
+function memoryBytes(value: unknown): number {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`options.maxMemory is ${value}; expected a non-negative integer number of bytes`)
+    }
+    return value
+  }
+  if (typeof value !== 'string') {
+    throw new TypeError(`options.maxMemory is ${describe(value)}; expected bytes, or a string like '512mb'`)
+  }
+  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(value)
+  const unit = match ? MEMORY_UNITS[match[2].toLowerCase()] : undefined
+  const bytes = match && unit !== undefined ? Number(match[1]) * unit : NaN
+  if (!Number.isSafeInteger(bytes)) {
+    throw new RangeError(
+      `options.maxMemory is '${value}'; expected bytes, or a number with a unit b, k, kb, m, mb, g or gb (like '512mb')`,
+    )
+  }
+  return bytes
+}
+
+const KEYSPACE_OPTIONS = ['maxMemory', 'evictionPolicy', 'lazyfree', 'dropper', 'returnBuffers', 'hz']
+const LAZYFREE_SWITCHES = ['eviction', 'expire', 'serverDel', 'userDel', 'userFlush']
+const SET_OPTIONS = ['ex', 'px', 'nx', 'xx', 'keepTtl']
+
+/** A plain options object (or `undefined`), with only `allowed` names. */
+function optionsObject(value: unknown, name: string, allowed: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${name} is ${describe(value)}; expected an object`)
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new TypeError(`unknown option '${key}' in ${name}; expected ${allowed.join(', ')}`)
+  }
+  return value as Record<string, unknown>
+}
+
+function checkBoolean(value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${name} is ${describe(value)}; expected a boolean`)
+  }
+  return value
+}
+
+function checkKey(key: unknown, name = 'key'): string {
+  if (typeof key !== 'string') throw new TypeError(`${name} is ${describe(key)}; expected a string`)
+  return key
+}
+
+function checkKeys(keys: unknown[], command: string): string[] {
+  if (keys.length === 0) throw new TypeError(`${command} needs at least one key`)
+  keys.forEach((key, i) => checkKey(key, `keys[${i}]`))
+  return keys as string[]
+}
+
+/** An integer argument; beyond 2^53 it is imprecise, as any JS number is. */
+function checkInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} is ${describe(value)}; expected an integer`)
+  if (!Number.isInteger(value)) throw new RangeError(`${name} is ${value}; expected an integer`)
+  return value
+}
+
+function checkNumber(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} is ${describe(value)}; expected a number`)
+  return value
+}
+
+function needSome(items: unknown[], command: string, what: string): unknown[] {
+  if (items.length === 0) throw new TypeError(`${command} needs at least one ${what}`)
+  return items
+}
+
+/** Longest a single active expiry slice may hold the event loop, in ms. */
+const EXPIRE_SLICE_MS = 1
+/** Pause between follow-up slices while expired keys are piling up, in ms. */
+const EXPIRE_FAST_GAP_MS = 2
+
+/**
+ * Drives Redis's active expiry for one keyspace: a slice of at most
+ * {@link EXPIRE_SLICE_MS} every `1000 / hz` ms (Redis's slow cycle), and, when
+ * a slice ran out of time with expired keys still to find, follow-up slices
+ * {@link EXPIRE_FAST_GAP_MS} apart until the backlog is gone (Redis's fast
+ * cycle). Each slice yields back to the event loop. The timers are unref'd and
+ * hold the handle weakly: a keyspace nobody references is collected (its
+ * entries go to its dropper) and its timers stop themselves.
+ */
+function startActiveExpiry(handle: KeyspaceHandle, hz: number): { stop(): void } {
+  const ref = new WeakRef(handle)
+  let stopped = false
+  let fast: NodeJS.Timeout | undefined
+  const stop = () => {
+    stopped = true
+    clearInterval(slow)
+    clearTimeout(fast)
+  }
+  const tick = () => {
+    fast = undefined
+    const h = ref.deref()
+    if (stopped || h === undefined) return stop()
+    if (h.activeExpireCycle(EXPIRE_SLICE_MS).timedOut) {
+      fast = setTimeout(tick, EXPIRE_FAST_GAP_MS)
+      fast.unref()
+    }
+  }
+  const slow: NodeJS.Timeout = setInterval(() => {
+    if (fast === undefined) tick()
+  }, 1000 / hz)
+  slow.unref()
+  return { stop }
+}
+
+/**
+ * An embedded, off-heap, Redis-style store. Keys are strings; values live in
+ * native memory as the five {@link NativeValue} kinds, so they cost the V8
+ * garbage collector nothing. Methods follow the Redis commands of the same
+ * name — replies, errors and edge cases included — and are synchronous.
+ *
+ * Every removal of a large value (`unlink`, `del`, expiry, eviction,
+ * overwrite, `flush`) is freed on the dropper's thread, per the
+ * {@link LazyFreeOptions} switches. Expired keys are removed when touched and,
+ * in the background, by Redis's adaptive sampling `hz` times a second.
+ *
+ * Errors: a command on a key of the wrong kind throws an `Error` with
+ * `code === 'WRONGTYPE'`; a write that cannot fit under `maxMemory` throws
+ * `code === 'OOM'`; other Redis errors throw `code === 'ERR'` with Redis's
+ * message; malformed arguments throw `TypeError` or `RangeError`. A command
+ * that throws changes nothing.
+ *
+ * `T` is the reply type of strings: `string`, or `Buffer` for a keyspace
+ * made with `returnBuffers: true` (write `new Keyspace<Buffer>(...)`).
+ *
+ * @example
+ * ```ts
+ * const ks = new Keyspace({ maxMemory: '512mb', evictionPolicy: 'allkeys-lru' })
+ * ks.set('session:1', JSON.stringify(session), { ex: 3600 })
+ * ks.rpush('events', 'a', 'b', 'c')
+ * ks.lrange('events', 0, -1)   // ['a', 'b', 'c']
+ * ks.unlink('events')          // freed off the event loop if large
+ * ks.close()
+ * ```
+ */
+export class Keyspace<T extends string | Buffer = string> {
+  #handle: KeyspaceHandle | undefined
+  #expiry: { stop(): void } | undefined
+
+  /**
+   * Creates an empty keyspace.
+   *
+   * @throws TypeError for options of the wrong type or unknown names.
+   * @throws RangeError for a `maxMemory` that is not a size, an unknown
+   *   `evictionPolicy`, or an `hz` outside 0–500.
+   */
+  constructor(options?: KeyspaceOptions) {
+    const o = optionsObject(options, 'options', KEYSPACE_OPTIONS)
+    const maxMemory = o.maxMemory === undefined ? 0 : memoryBytes(o.maxMemory)
+    const policy = o.evictionPolicy ?? 'noeviction'
+    if (typeof policy !== 'string') {
+      throw new TypeError(`options.evictionPolicy is ${describe(policy)}; expected a string`)
+    }
+    if (!POLICIES.includes(policy)) {
+      throw new RangeError(`options.evictionPolicy is '${policy}'; expected one of ${POLICIES.join(', ')}`)
+    }
+    const lazyfree = optionsObject(o.lazyfree, 'options.lazyfree', LAZYFREE_SWITCHES)
+    const on = (name: string) => checkBoolean(lazyfree[name], `options.lazyfree.${name}`) ?? true
+    const dropper = Dropper.handleOf(o.dropper ?? defaultDropper)
+    if (dropper === undefined) {
+      throw new TypeError(`options.dropper is ${describe(o.dropper)}; expected a Dropper`)
+    }
+    const hz = o.hz === undefined ? 10 : checkInteger(o.hz, 'options.hz')
+    if (hz < 0 || hz > 500) throw new RangeError(`options.hz is ${hz}; expected an integer from 0 to 500`)
+    const handle = new native.KeyspaceHandle(
+      {
+        maxMemory,
+        policy,
+        eviction: on('eviction'),
+        expire: on('expire'),
+        serverDel: on('serverDel'),
+        userDel: on('userDel'),
+        userFlush: on('userFlush'),
+        returnBuffers: checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false,
+      },
+      dropper,
+    )
+    this.#handle = handle
+    if (hz > 0) this.#expiry = startActiveExpiry(handle, hz)
+  }
+
+  get #h(): KeyspaceHandle {
+    if (this.#handle === undefined) {
+      const error = new Error('this Keyspace has been closed')
+      ;(error as Error & { code: string }).code = 'ERR_LAZYFREE_CLOSED'
+      throw error
+    }
+    return this.#handle
+  }
+
+  /** Number of keys (DBSIZE), counting expired keys not yet removed, as Redis does. */
+  get size(): number {
+    return this.#h.size
+  }
+
+  /** Whether {@link Keyspace.close} has been called. */
+  get closed(): boolean {
+    return this.#handle === undefined
+  }
+
+  /** How many of `keys` exist; a key named twice counts twice. */
+  exists(...keys: string[]): number {
+    return this.#h.exists(checkKeys(keys, 'exists'))
+  }
+
+  /** The kind of value at `key`, or `'none'`. */
+  type(key: string): ValueKind | 'none' {
+    return this.#h.type(checkKey(key))
+  }
+
+  /** Removes keys (freed lazily when `lazyfree.userDel` is on). Returns how many existed. */
+  del(...keys: string[]): number {
+    return this.#h.del(checkKeys(keys, 'del'))
+  }
+
+  /** Removes keys, always freeing large values on the dropper's thread. Returns how many existed. */
+  unlink(...keys: string[]): number {
+    return this.#h.unlink(checkKeys(keys, 'unlink'))
+  }
+
+  /**
+   * Moves `key`'s value and TTL to `newKey`, replacing what was there.
+   * @throws Error `code === 'ERR'` (`ERR no such key`) when `key` does not exist.
+   */
+  rename(key: string, newKey: string): void {
+    this.#h.rename(checkKey(key), checkKey(newKey, 'newKey'))
+  }
+
+  /** Keys matching a Redis glob pattern (`*`, `?`, `[abc]`, `[^a-z]`, `\` escapes), in no particular order. */
+  keys(pattern = '*'): string[] {
+    return this.#h.keys(checkKey(pattern, 'pattern'))
+  }
+
+  /**
+   * Sets a TTL in seconds. Returns `false` when the key does not exist. A TTL
+   * that is not positive deletes the key (and returns `true`), as in Redis.
+   */
+  expire(key: string, seconds: number): boolean {
+    return this.#h.expire(checkKey(key), checkInteger(seconds, 'seconds'))
+  }
+
+  /** Sets a TTL in milliseconds; see {@link Keyspace.expire}. */
+  pexpire(key: string, ms: number): boolean {
+    return this.#h.pexpire(checkKey(key), checkInteger(ms, 'ms'))
+  }
+
+  /** Seconds to live (rounded), `-1` without a TTL, `-2` when the key does not exist. */
+  ttl(key: string): number {
+    return this.#h.ttl(checkKey(key))
+  }
+
+  /** Milliseconds to live, `-1` without a TTL, `-2` when the key does not exist. */
+  pttl(key: string): number {
+    return this.#h.pttl(checkKey(key))
+  }
+
+  /** Removes the TTL. Returns `true` when there was one. */
+  persist(key: string): boolean {
+    return this.#h.persist(checkKey(key))
+  }
+
+  /**
+   * Removes every key. `{ async: true }` (or no option while
+   * `lazyfree.userFlush` is on) hands the whole keyspace to the dropper in one
+   * message, counted as one value per key; `{ async: false }` frees it here.
+   */
+  flush(options?: FlushOptions): void {
+    const o = optionsObject(options, 'options', ['async'])
+    this.#h.flush(checkBoolean(o.async, 'options.async'))
+  }
+
+  /**
+   * Stores a string value, replacing any value (and clearing the TTL unless
+   * `keepTtl`). Returns `false`, changing nothing, when `nx` or `xx` is not met.
+   *
+   * @throws Error `code === 'ERR'` for an `ex`/`px` that is not positive
+   *   (`invalid expire time in 'set' command`) or conflicting options
+   *   (`syntax error`); `code === 'OOM'` when it does not fit.
+   */
+  set(key: string, value: Scalar, options?: SetOptions): boolean {
+    if (options === undefined) return this.#h.set(checkKey(key), value)
+    const o = optionsObject(options, 'options', SET_OPTIONS)
+    return this.#h.set(
+      checkKey(key),
+      value,
+      o.ex === undefined ? undefined : checkInteger(o.ex, 'options.ex'),
+      o.px === undefined ? undefined : checkInteger(o.px, 'options.px'),
+      checkBoolean(o.nx, 'options.nx'),
+      checkBoolean(o.xx, 'options.xx'),
+      checkBoolean(o.keepTtl, 'options.keepTtl'),
+    )
+  }
+
+  /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
+  get(key: string): T | null {
+    return this.#h.get(checkKey(key)) as T | null
+  }
+
+  /**
+   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and returns it.
+   * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
+   */
+  incrby(key: string, n: number): number {
+    if (!Number.isSafeInteger(checkInteger(n, 'n'))) throw new RangeError(`n is ${n}; expected a safe integer`)
+    return this.#h.incrby(checkKey(key), n)
+  }
+
+  /** Appends to the string at `key` (creating it). Returns the new length in bytes. */
+  append(key: string, value: Scalar): number {
+    return this.#h.append(checkKey(key), value)
+  }
+
+  /** Length in bytes of the string at `key`; 0 when missing. */
+  strlen(key: string): number {
+    return this.#h.strlen(checkKey(key))
+  }
+
+  /** Pushes values at the head, one after the other (the last ends up first). Returns the new length. */
+  lpush(key: string, ...values: Scalar[]): number {
+    return this.#h.lpush(checkKey(key), needSome(values, 'lpush', 'value'))
+  }
+
+  /** Pushes values at the tail. Returns the new length. */
+  rpush(key: string, ...values: Scalar[]): number {
+    return this.#h.rpush(checkKey(key), needSome(values, 'rpush', 'value'))
+  }
+
+  /** Removes and returns the first element, or `null`; an emptied list's key is removed. */
+  lpop(key: string): T | null {
+    return this.#h.lpop(checkKey(key)) as T | null
+  }
+
+  /** Removes and returns the last element, or `null`. */
+  rpop(key: string): T | null {
+    return this.#h.rpop(checkKey(key)) as T | null
+  }
+
+  /** Elements `start` to `stop` inclusive; negative indexes count from the end. */
+  lrange(key: string, start: number, stop: number): T[] {
+    return this.#h.lrange(checkKey(key), checkInteger(start, 'start'), checkInteger(stop, 'stop')) as T[]
+  }
+
+  /** Length of the list; 0 when missing. */
+  llen(key: string): number {
+    return this.#h.llen(checkKey(key))
+  }
+
+  /** The element at `index` (negative from the end), or `null`. */
+  lindex(key: string, index: number): T | null {
+    return this.#h.lindex(checkKey(key), checkInteger(index, 'index')) as T | null
+  }
+
+  /** Sets one field. Returns 1 when the field is new, 0 when it was updated. */
+  hset(key: string, field: Scalar, value: Scalar): number
+  /** Sets several fields from a `Map`, a plain object or `[field, value]` pairs. Returns how many were new. */
+  hset(key: string, fields: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): number
+  hset(key: string, ...args: unknown[]): number {
+    checkKey(key)
+    if (args.length === 2) return this.#h.hset(key, [[args[0], args[1]]])
+    if (args.length !== 1) throw new TypeError('hset takes (key, field, value) or (key, fields)')
+    const fields = args[0]
+    const source = fields instanceof Map || !isIterable(fields) ? fields : Array.from(fields)
+    const count =
+      source instanceof Map
+        ? source.size
+        : Array.isArray(source)
+          ? source.length
+          : source !== null && typeof source === 'object'
+            ? Object.keys(source).length
+            : 1
+    if (count === 0) throw new TypeError('hset needs at least one field')
+    return this.#h.hset(key, source)
+  }
+
+  /** The value of `field`, or `null`. */
+  hget(key: string, field: Scalar): T | null {
+    return this.#h.hget(checkKey(key), field) as T | null
+  }
+
+  /** Removes fields; an emptied hash's key is removed. Returns how many existed. */
+  hdel(key: string, ...fields: Scalar[]): number {
+    return this.#h.hdel(checkKey(key), needSome(fields, 'hdel', 'field'))
+  }
+
+  /** Every field and value, as an object (field order unspecified, as in Redis). */
+  hgetall(key: string): Record<string, T> {
+    const flat = this.#h.hgetall(checkKey(key))
+    const out: Record<string, T> = {}
+    for (let i = 0; i < flat.length; i += 2) {
+      const field = flat[i] as string
+      if (field === '__proto__') {
+        Object.defineProperty(out, field, { value: flat[i + 1], enumerable: true, writable: true, configurable: true })
+      } else {
+        out[field] = flat[i + 1] as T
+      }
+    }
+    return out
+  }
+
+  /** Number of fields; 0 when missing. */
+  hlen(key: string): number {
+    return this.#h.hlen(checkKey(key))
+  }
+
+  /** Whether `field` exists. */
+  hexists(key: string, field: Scalar): boolean {
+    return this.#h.hexists(checkKey(key), field)
+  }
+
+  /** Adds members. Returns how many were new. */
+  sadd(key: string, ...members: Scalar[]): number {
+    return this.#h.sadd(checkKey(key), needSome(members, 'sadd', 'member'))
+  }
+
+  /** Removes members; an emptied set's key is removed. Returns how many existed. */
+  srem(key: string, ...members: Scalar[]): number {
+    return this.#h.srem(checkKey(key), needSome(members, 'srem', 'member'))
+  }
+
+  /** Every member, in no particular order. */
+  smembers(key: string): T[] {
+    return this.#h.smembers(checkKey(key)) as T[]
+  }
+
+  /** Whether `member` is in the set. */
+  sismember(key: string, member: Scalar): boolean {
+    return this.#h.sismember(checkKey(key), member)
+  }
+
+  /** Number of members; 0 when missing. */
+  scard(key: string): number {
+    return this.#h.scard(checkKey(key))
+  }
+
+  /**
+   * Sets members' scores: `zadd(key, score, member, score, member, …)`. Returns
+   * how many members were new. Scores are numbers, `±Infinity` allowed.
+   * @throws Error `code === 'ERR'` (`value is not a valid float`) for a `NaN` score, as Redis.
+   */
+  zadd(key: string, score: number, member: Scalar, ...more: Array<number | Scalar>): number {
+    checkKey(key)
+    const args: unknown[] = [score, member, ...more]
+    if (args.length % 2 !== 0) throw new TypeError('zadd takes (key, score, member, …) with a member for every score')
+    const scores: number[] = []
+    const members: unknown[] = []
+    for (let i = 0; i < args.length; i += 2) {
+      scores.push(checkNumber(args[i], i === 0 ? 'score' : `scores[${i / 2}]`))
+      members.push(args[i + 1])
+    }
+    return this.#h.zadd(key, scores, members)
+  }
+
+  /** Removes members; an emptied sorted set's key is removed. Returns how many existed. */
+  zrem(key: string, ...members: Scalar[]): number {
+    return this.#h.zrem(checkKey(key), needSome(members, 'zrem', 'member'))
+  }
+
+  /** The score of `member`, or `null`. */
+  zscore(key: string, member: Scalar): number | null {
+    return this.#h.zscore(checkKey(key), member) ?? null
+  }
+
+  /** Members ranked `start` to `stop` inclusive (lowest score first; negative ranks count from the end). */
+  zrange(key: string, start: number, stop: number, options?: ZrangeMembers): T[]
+  /** `[member, score]` pairs ranked `start` to `stop` inclusive. */
+  zrange(key: string, start: number, stop: number, options: ZrangeWithScores): Array<[T, number]>
+  /** Members, or `[member, score]` pairs with `withScores`. */
+  zrange(key: string, start: number, stop: number, options?: ZrangeOptions): T[] | Array<[T, number]>
+  zrange(key: string, start: number, stop: number, options?: ZrangeOptions): T[] | Array<[T, number]> {
+    const o = optionsObject(options, 'options', ['withScores'])
+    const withScores = checkBoolean(o.withScores, 'options.withScores') ?? false
+    return this.#h.zrange(checkKey(key), checkInteger(start, 'start'), checkInteger(stop, 'stop'), withScores) as
+      | T[]
+      | Array<[T, number]>
+  }
+
+  /** Number of members; 0 when missing. */
+  zcard(key: string): number {
+    return this.#h.zcard(checkKey(key))
+  }
+
+  /**
+   * Adds `n` to `member`'s score (0 when absent) and returns the new score.
+   * @throws Error `code === 'ERR'` when the result would be `NaN` (`inf` + `-inf`).
+   */
+  zincrby(key: string, n: number, member: Scalar): number {
+    return this.#h.zincrby(checkKey(key), checkNumber(n, 'n'), member)
+  }
+
+  /**
+   * Moves a native value in at `key` (no copy: `value` is released), replacing
+   * any value and clearing the TTL. An empty collection removes the key
+   * instead, since Redis never holds one.
+   * @throws Error `code === 'OOM'` when it does not fit (then `value` is left as it was).
+   */
+  setValue(key: string, value: NativeValue): void {
+    const handle = NativeValue.handleOf(value)
+    if (handle === undefined) throw new TypeError(`value is ${describe(value)}; expected a NativeValue`)
+    this.#h.setValue(checkKey(key), handle)
+  }
+
+  /** Moves the value at `key` out (the key is removed), or `null`. */
+  takeValue(key: string): NativeValue | null {
+    const handle = this.#h.takeValue(checkKey(key))
+    return handle ? NativeValue.fromHandle(handle) : null
+  }
+
+  /** Counters and gauges, with Redis's `INFO` field names. */
+  info(): KeyspaceInfo {
+    return this.#h.info()
+  }
+
+  /**
+   * Stops active expiry and hands every key to the dropper; the keyspace can
+   * no longer be used (its methods throw `ERR_LAZYFREE_CLOSED`). Idempotent.
+   */
+  close(): void {
+    if (this.#handle === undefined) return
+    this.#expiry?.stop()
+    this.#handle.flush(true)
+    this.#handle = undefined
+  }
+}

@@ -9,6 +9,7 @@
 pub mod dropper;
 pub mod errors;
 pub mod js;
+pub mod keyspace;
 pub mod native_value;
 pub mod os;
 

@@ -13,10 +13,13 @@
 //!
 //! Values the dropper has been handed count as used until its thread frees
 //! them. An eviction that hands a large value over therefore does not make
-//! room at once; rather than evicting more keys for bytes already on their
-//! way out, the write waits a short, bounded while for the drop thread (the
-//! same trade Redis makes in `performEvictions`) and fails with `OOM` if the
-//! room has not appeared by then.
+//! room at once. Rather than evicting more keys for bytes already on their
+//! way out, the write first waits a moment for the drop thread (`evict_wait`,
+//! 1 ms per write); past that, it evicts further victims, as Redis's
+//! `performEvictions` keeps evicting while its lazy-free thread catches up.
+//! Only when nothing is left to evict and pending bytes still stand in the
+//! way does it wait longer (`oom_wait`, 100 ms) before refusing with `OOM`:
+//! a short stall in that corner is better than an error.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -93,22 +96,24 @@ impl Keyspace {
           if self.fits(grow) {
             return Ok(());
           }
-          if deferred {
-            // The bytes just handed over are on their way out: give the drop
-            // thread a moment before choosing another victim.
-            self.wait_for_dropper(&mut wait_left);
+          // The bytes just handed over are on their way out: give the drop
+          // thread a moment before choosing another victim. Once the moment
+          // is spent, eviction goes on (a slow drop thread costs extra
+          // evictions, not errors).
+          if deferred && self.wait_for_dropper(&mut wait_left) && self.fits(grow) {
+            return Ok(());
+          }
+        }
+        None => {
+          // Nothing left to evict: only bytes still pending in the dropper
+          // stand in the way, if any. Wait for them a while before refusing.
+          let mut last = self.config.oom_wait;
+          while self.wait_for_dropper(&mut last) {
             if self.fits(grow) {
               return Ok(());
             }
           }
-        }
-        None => {
-          if !self.wait_for_dropper(&mut wait_left) {
-            return Err(oom());
-          }
-          if self.fits(grow) {
-            return Ok(());
-          }
+          return Err(oom());
         }
       }
     }

@@ -61,10 +61,13 @@ use table::Table;
 
 /// Keys sampled per eviction, as Redis's `maxmemory-samples` default.
 pub const DEFAULT_SAMPLES: usize = 5;
-/// How long one write may wait for the drop thread to free values it evicted
-/// lazily before giving up with `OOM` (Redis waits a similar short while for
-/// its lazy-free thread in `performEvictions`).
+/// How long one write may wait, in all, for the drop thread to free values it
+/// evicted lazily before it evicts further keys instead (see `evict.rs`).
 pub const DEFAULT_EVICT_WAIT: Duration = Duration::from_millis(1);
+/// How long a write may wait for the drop thread when nothing is left to
+/// evict and only bytes still pending in the dropper keep it from fitting,
+/// before refusing with `OOM`.
+pub const DEFAULT_OOM_WAIT: Duration = Duration::from_millis(100);
 
 /// How a keyspace is set up. Everything has a default.
 #[derive(Debug, Clone)]
@@ -77,6 +80,8 @@ pub struct Config {
   pub samples: usize,
   /// See [`DEFAULT_EVICT_WAIT`].
   pub evict_wait: Duration,
+  /// See [`DEFAULT_OOM_WAIT`].
+  pub oom_wait: Duration,
   /// Seed for key sampling; `None` seeds from the clock.
   pub seed: Option<u64>,
 }
@@ -89,6 +94,7 @@ impl Default for Config {
       lazyfree: LazyFree::default(),
       samples: DEFAULT_SAMPLES,
       evict_wait: DEFAULT_EVICT_WAIT,
+      oom_wait: DEFAULT_OOM_WAIT,
       seed: None,
     }
   }

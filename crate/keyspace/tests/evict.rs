@@ -222,11 +222,12 @@ fn bytes_pending_in_the_dropper_count_as_used() {
 }
 
 #[test]
-fn eviction_waits_briefly_for_the_dropper_then_refuses() {
+fn with_nothing_left_to_evict_pending_bytes_mean_oom_once_the_wait_is_spent() {
   let mut f = Fixture::with(Config {
     max_memory: 4 * small_entry(),
     policy: Policy::AllKeysLru,
     evict_wait: Duration::ZERO,
+    oom_wait: Duration::ZERO,
     ..Default::default()
   });
   for k in ["k01", "k02", "k03", "k04"] {
@@ -265,5 +266,57 @@ fn a_lazily_evicted_large_value_makes_room_once_the_thread_frees_it() {
   assert_eq!(f.ks.info().evicted_keys, 1);
   assert_eq!(f.stats().deferred, 1);
   assert!(f.ks.used_memory() <= 100_000);
+  f.check();
+}
+
+#[test]
+fn with_nothing_left_to_evict_a_write_waits_for_pending_bytes() {
+  let mut f = Fixture::with(Config {
+    max_memory: 4 * small_entry(),
+    policy: Policy::AllKeysLru,
+    evict_wait: Duration::ZERO,
+    oom_wait: Duration::from_secs(10),
+    ..Default::default()
+  });
+  for k in ["k01", "k02", "k03", "k04"] {
+    set(&mut f, k).unwrap();
+  }
+  let release = hold(&f.dropper);
+  f.ks.flush(Some(true));
+  let releaser = std::thread::spawn(move || {
+    std::thread::sleep(Duration::from_millis(20));
+    drop(release);
+  });
+  set(&mut f, "k05").unwrap();
+  releaser.join().unwrap();
+  assert_eq!(f.stats().pending, 0, "the write went ahead once the thread had freed the flushed table");
+}
+
+#[test]
+fn a_slow_drop_thread_costs_extra_evictions_not_errors() {
+  let mut f = Fixture::with(Config {
+    max_memory: 100_000,
+    policy: Policy::AllKeysLru,
+    samples: 256,
+    evict_wait: Duration::ZERO,
+    oom_wait: Duration::ZERO,
+    ..Default::default()
+  });
+  f.ks.rpush("big", many(1000)).unwrap();
+  f.clock.advance(10);
+  for i in 0..20 {
+    set(&mut f, &format!("k{i:02}")).unwrap();
+  }
+  f.clock.advance(10);
+  let release = hold(&f.dropper);
+  let grow = 100_000 - f.ks.used_memory() + 1;
+  f.ks.set("new", Bytes::from(vec![b'x'; grow]), SetOptions::default()).unwrap();
+  assert_eq!(f.ks.exists(&["big"]), 0);
+  assert!(
+    f.ks.info().evicted_keys > 1,
+    "small keys were evicted too, since the big list's bytes were still pending"
+  );
+  assert!(f.ks.used_memory() <= 100_000);
+  drop(release);
   f.check();
 }

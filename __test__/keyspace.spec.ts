@@ -1,0 +1,623 @@
+// Keyspace: the embedded Redis-style store (API.md §3), command by command,
+// option by option. Lazy-free routing is asserted through a dedicated
+// dropper's counters; time-based behaviour (expiry) is asserted by polling
+// for the outcome with a deadline.
+import test from 'ava'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { Dropper, Keyspace, NativeValue, type KeyspaceOptions } from '../index'
+
+const WRONGTYPE = { instanceOf: Error, code: 'WRONGTYPE', message: 'WRONGTYPE Operation against a key holding the wrong kind of value' }
+const OOM = { instanceOf: Error, code: 'OOM' }
+
+function err(message: string) {
+  return { instanceOf: Error, code: 'ERR', message: `ERR ${message}` }
+}
+
+/** A keyspace with its own dropper, so counters belong to this test alone. */
+function fresh(options: KeyspaceOptions = {}): { ks: Keyspace; dropper: Dropper } {
+  const dropper = new Dropper()
+  const ks = new Keyspace({ dropper, ...options })
+  return { ks, dropper }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** `n` distinct members: a collection of more than 64 is large. */
+const many = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (condition()) return true
+    await sleep(20)
+  }
+  return condition()
+}
+
+// --- construction -------------------------------------------------------------
+
+test('options are checked: types, names, ranges', (t) => {
+  t.throws(() => new Keyspace(null as never), { instanceOf: TypeError })
+  t.throws(() => new Keyspace({ maxmemory: 1 } as never), { instanceOf: TypeError, message: /unknown option 'maxmemory'/ })
+  t.throws(() => new Keyspace({ maxMemory: -1 }), { instanceOf: RangeError })
+  t.throws(() => new Keyspace({ maxMemory: 1.5 }), { instanceOf: RangeError })
+  t.throws(() => new Keyspace({ maxMemory: '12xb' }), { instanceOf: RangeError, message: /maxMemory/ })
+  t.throws(() => new Keyspace({ maxMemory: true } as never), { instanceOf: TypeError })
+  t.throws(() => new Keyspace({ evictionPolicy: 'allkeys-lfu' } as never), { instanceOf: RangeError, message: /allkeys-lru/ })
+  t.throws(() => new Keyspace({ evictionPolicy: 1 } as never), { instanceOf: TypeError })
+  t.throws(() => new Keyspace({ lazyfree: { lazy: true } } as never), { instanceOf: TypeError })
+  t.throws(() => new Keyspace({ lazyfree: { userDel: 'yes' } } as never), { instanceOf: TypeError })
+  t.throws(() => new Keyspace({ dropper: {} } as never), { instanceOf: TypeError, message: /Dropper/ })
+  t.throws(() => new Keyspace({ returnBuffers: 1 } as never), { instanceOf: TypeError })
+  t.throws(() => new Keyspace({ hz: 501 }), { instanceOf: RangeError })
+  t.throws(() => new Keyspace({ hz: 1.5 }), { instanceOf: RangeError })
+})
+
+test('maxMemory takes bytes or Redis units', (t) => {
+  const cases: Array<[number | string, number]> = [
+    [0, 0],
+    [12345, 12345],
+    ['10', 10],
+    ['10b', 10],
+    ['1k', 1000],
+    ['100kb', 100 * 1024],
+    ['3m', 3e6],
+    ['512mb', 512 * 1024 * 1024],
+    ['1g', 1e9],
+    ['2gb', 2 * 1024 ** 3],
+    ['2GB', 2 * 1024 ** 3],
+  ]
+  for (const [maxMemory, bytes] of cases) {
+    const ks = new Keyspace({ maxMemory, hz: 0 })
+    t.is(ks.info().maxmemory, bytes, String(maxMemory))
+    ks.close()
+  }
+})
+
+// --- strings -------------------------------------------------------------------
+
+test('set and get, with every option', (t) => {
+  const { ks } = fresh()
+  t.true(ks.set('k', 'v'))
+  t.is(ks.get('k'), 'v')
+  t.is(ks.get('missing'), null)
+  t.false(ks.set('k', 'w', { nx: true }))
+  t.false(ks.set('new', 'w', { xx: true }))
+  t.is(ks.exists('new'), 0)
+  t.true(ks.set('k', 'w', { xx: true }))
+  t.true(ks.set('n', 'x', { nx: true }))
+  t.true(ks.set('k', 'v', { ex: 100 }))
+  t.is(ks.ttl('k'), 100)
+  t.true(ks.set('k', 'v', { px: 5000 }))
+  t.true(ks.pttl('k') > 4000 && ks.pttl('k') <= 5000)
+  t.true(ks.set('k', 'kept', { keepTtl: true }))
+  t.true(ks.pttl('k') > 4000)
+  t.true(ks.set('k', 'cleared'))
+  t.is(ks.ttl('k'), -1)
+  // Scalars by the contract's rules.
+  ks.set('n', 42)
+  t.is(ks.get('n'), '42')
+  ks.set('b', 12345678901234567890n)
+  t.is(ks.get('b'), '12345678901234567890')
+  ks.set('buf', Buffer.from([0x68, 0x69]))
+  t.is(ks.get('buf'), 'hi')
+  ks.set('u8', new Uint8Array([0x6f, 0x6b]))
+  t.is(ks.get('u8'), 'ok')
+})
+
+test('set refuses what Redis refuses, and bad arguments', (t) => {
+  const { ks } = fresh()
+  ks.set('k', 'v')
+  for (const o of [{ ex: 0 }, { ex: -1 }, { px: 0 }, { px: -100 }]) {
+    t.throws(() => ks.set('k', 'x', o), err("invalid expire time in 'set' command"))
+  }
+  t.throws(() => ks.set('k', 'x', { nx: true, xx: true }), err('syntax error'))
+  t.throws(() => ks.set('k', 'x', { ex: 1, px: 1 }), err('syntax error'))
+  t.throws(() => ks.set('k', 'x', { ex: 1, keepTtl: true }), err('syntax error'))
+  t.throws(() => ks.set('k', 'x', { ex: 1.5 }), { instanceOf: RangeError })
+  t.throws(() => ks.set('k', 'x', { ex: '1' } as never), { instanceOf: TypeError })
+  t.throws(() => ks.set('k', 'x', { nx: 1 } as never), { instanceOf: TypeError })
+  t.throws(() => ks.set('k', 'x', { EX: 1 } as never), { instanceOf: TypeError, message: /unknown option 'EX'/ })
+  t.throws(() => ks.set('k', null as never), { instanceOf: TypeError, message: /^value is null/ })
+  t.throws(() => ks.set('k', NaN), { instanceOf: TypeError })
+  t.throws(() => ks.set(1 as never, 'x'), { instanceOf: TypeError, message: /^key is/ })
+  t.is(ks.get('k'), 'v', 'nothing changed')
+  t.is(ks.ttl('k'), -1)
+})
+
+test('incrby, append, strlen', (t) => {
+  const { ks } = fresh()
+  t.is(ks.incrby('n', 5), 5)
+  t.is(ks.incrby('n', -8), -3)
+  t.is(ks.get('n'), '-3')
+  ks.set('s', 'abc')
+  t.throws(() => ks.incrby('s', 1), err('value is not an integer or out of range'))
+  ks.set('big', '9223372036854775807')
+  t.throws(() => ks.incrby('big', 1), err('increment or decrement would overflow'))
+  t.throws(() => ks.incrby('n', 1.5), { instanceOf: RangeError })
+  t.throws(() => ks.incrby('n', 2 ** 60), { instanceOf: RangeError })
+  t.is(ks.append('a', 'hello'), 5)
+  t.is(ks.append('a', ' wörld'), 12)
+  t.is(ks.get('a'), 'hello wörld')
+  t.is(ks.strlen('a'), 12)
+  t.is(ks.strlen('missing'), 0)
+})
+
+test('returnBuffers replies with Buffers', (t) => {
+  const ks = new Keyspace<Buffer>({ returnBuffers: true, hz: 0 })
+  ks.set('k', 'v')
+  t.deepEqual(ks.get('k'), Buffer.from('v'))
+  ks.rpush('l', 'a', 'b')
+  t.deepEqual(ks.lrange('l', 0, -1), [Buffer.from('a'), Buffer.from('b')])
+  t.deepEqual(ks.lpop('l'), Buffer.from('a'))
+  ks.hset('h', 'f', 'v')
+  t.deepEqual(ks.hgetall('h'), { f: Buffer.from('v') })
+  t.deepEqual(ks.hget('h', 'f'), Buffer.from('v'))
+  ks.sadd('s', 'm')
+  t.deepEqual(ks.smembers('s'), [Buffer.from('m')])
+  ks.zadd('z', 1, 'a')
+  t.deepEqual(ks.zrange('z', 0, -1, { withScores: true }), [[Buffer.from('a'), 1]])
+  ks.close()
+})
+
+// --- keys ----------------------------------------------------------------------
+
+test('exists counts repeats; type names kinds; size counts keys', (t) => {
+  const { ks } = fresh()
+  ks.set('s', 'v')
+  ks.rpush('l', 'a')
+  ks.hset('h', 'f', 'v')
+  ks.sadd('S', 'a')
+  ks.zadd('z', 1, 'a')
+  t.is(ks.exists('s', 's', 'nope', 'l'), 3)
+  t.deepEqual(['s', 'l', 'h', 'S', 'z', 'nope'].map((k) => ks.type(k)), ['string', 'list', 'hash', 'set', 'zset', 'none'])
+  t.is(ks.size, 5)
+  t.throws(() => ks.exists(), { instanceOf: TypeError })
+  t.throws(() => ks.exists('a', 2 as never), { instanceOf: TypeError, message: /keys\[1\]/ })
+})
+
+test('del and unlink return how many existed', (t) => {
+  const { ks } = fresh()
+  ks.set('a', '1')
+  ks.set('b', '2')
+  ks.set('c', '3')
+  t.is(ks.del('a', 'a', 'x'), 1)
+  t.is(ks.unlink('b', 'c'), 2)
+  t.is(ks.size, 0)
+  t.throws(() => ks.del(), { instanceOf: TypeError })
+})
+
+test('rename moves value and TTL; a missing key is ERR no such key', (t) => {
+  const { ks } = fresh()
+  ks.set('a', '1', { ex: 100 })
+  ks.rpush('b', 'x')
+  ks.rename('a', 'b')
+  t.is(ks.get('b'), '1')
+  t.is(ks.ttl('b'), 100)
+  t.is(ks.exists('a'), 0)
+  t.throws(() => ks.rename('nope', 'b'), err('no such key'))
+  t.is(ks.get('b'), '1')
+  t.throws(() => ks.rename('b', 5 as never), { instanceOf: TypeError, message: /^newKey/ })
+})
+
+test('keys matches Redis globs', (t) => {
+  const { ks } = fresh()
+  for (const k of ['user:1', 'user:2', 'user:10', 'hello', 'hallo', 'hxllo', 'a*b']) ks.set(k, 'v')
+  const keys = (p?: string) => ks.keys(p).sort()
+  t.deepEqual(keys(), ['a*b', 'hallo', 'hello', 'hxllo', 'user:1', 'user:10', 'user:2'])
+  t.deepEqual(keys('user:?'), ['user:1', 'user:2'])
+  t.deepEqual(keys('h[ae]llo'), ['hallo', 'hello'])
+  t.deepEqual(keys('h[^e]llo'), ['hallo', 'hxllo'])
+  t.deepEqual(keys('h[a-e]llo'), ['hallo', 'hello'])
+  t.deepEqual(keys('a\\*b'), ['a*b'])
+  t.deepEqual(keys('zzz*'), [])
+})
+
+test('expire, pexpire, ttl, pttl, persist', async (t) => {
+  const { ks } = fresh()
+  t.false(ks.expire('missing', 10))
+  t.is(ks.ttl('missing'), -2)
+  t.is(ks.pttl('missing'), -2)
+  ks.set('k', 'v')
+  t.is(ks.ttl('k'), -1)
+  t.true(ks.expire('k', 10))
+  t.is(ks.ttl('k'), 10)
+  t.true(ks.pexpire('k', 60))
+  t.true(ks.pttl('k') <= 60 && ks.pttl('k') > 0)
+  t.true(ks.persist('k'))
+  t.false(ks.persist('k'))
+  t.is(ks.pttl('k'), -1)
+  t.true(ks.pexpire('k', 30))
+  t.true(await until(() => ks.get('k') === null, 2000), 'gone once expired')
+  t.is(ks.info().expired_keys, 1)
+  ks.set('k', 'v')
+  t.true(ks.expire('k', 0), 'a TTL that is not positive deletes the key')
+  t.is(ks.exists('k'), 0)
+  ks.set('k', 'v')
+  t.true(ks.pexpire('k', -5))
+  t.is(ks.exists('k'), 0)
+  t.throws(() => ks.expire('k', 1.5), { instanceOf: RangeError })
+  t.throws(() => ks.expire('k', '1' as never), { instanceOf: TypeError })
+  ks.set('k', 'v')
+  t.throws(() => ks.expire('k', 2 ** 62), err("invalid expire time in 'expire' command"))
+})
+
+test('flush: async hands every key to the dropper in one message, sync frees here', async (t) => {
+  const { ks, dropper } = fresh()
+  for (let i = 0; i < 100; i++) ks.set(`k${i}`, 'v')
+  ks.flush({ async: true })
+  t.is(ks.size, 0)
+  await dropper.drain()
+  t.is(dropper.stats().deferred, 100, 'counted one value per key')
+  t.is(dropper.stats().freed, 100)
+  for (let i = 0; i < 10; i++) ks.set(`k${i}`, 'v')
+  ks.flush({ async: false })
+  t.is(ks.size, 0)
+  t.is(dropper.stats().deferred, 100)
+  ks.set('k', 'v')
+  ks.flush()
+  await dropper.drain()
+  t.is(dropper.stats().deferred, 101, 'a plain flush follows lazyfree.userFlush (on)')
+  const off = fresh({ lazyfree: { userFlush: false } })
+  off.ks.set('k', 'v')
+  off.ks.flush()
+  t.is(off.dropper.stats().deferred, 0)
+  t.throws(() => ks.flush({ async: 'yes' } as never), { instanceOf: TypeError })
+})
+
+// --- lists, hashes, sets, sorted sets -------------------------------------------
+
+test('lists', (t) => {
+  const { ks } = fresh()
+  t.is(ks.lpush('l', 'a', 'b', 'c'), 3)
+  t.is(ks.rpush('l', 'x', 'y'), 5)
+  t.deepEqual(ks.lrange('l', 0, -1), ['c', 'b', 'a', 'x', 'y'])
+  t.deepEqual(ks.lrange('l', -2, 100), ['x', 'y'])
+  t.deepEqual(ks.lrange('l', 3, 1), [])
+  t.deepEqual(ks.lrange('missing', 0, -1), [])
+  t.is(ks.llen('l'), 5)
+  t.is(ks.lindex('l', -1), 'y')
+  t.is(ks.lindex('l', 10), null)
+  t.is(ks.lpop('l'), 'c')
+  t.is(ks.rpop('l'), 'y')
+  t.is(ks.lpop('missing'), null)
+  while (ks.lpop('l') !== null);
+  t.is(ks.exists('l'), 0, 'an emptied list is removed')
+  t.throws(() => ks.lpush('l'), { instanceOf: TypeError })
+  t.throws(() => ks.lrange('l', 0.5, 1), { instanceOf: RangeError })
+  t.throws(() => ks.rpush('l', 'ok', undefined as never), { instanceOf: TypeError, message: /values\[1\]/ })
+  t.is(ks.exists('l'), 0, 'a refused push changes nothing')
+})
+
+test('hashes, both hset forms', (t) => {
+  const { ks } = fresh()
+  t.is(ks.hset('h', 'a', '1'), 1)
+  t.is(ks.hset('h', 'a', '2'), 0)
+  t.is(ks.hset('h', { b: 2, c: 3 }), 2)
+  t.is(ks.hset('h', new Map<string, string>([['c', '30'], ['d', '4']])), 1)
+  t.is(ks.hset('h', [['e', '5'], ['e', '6']]), 1, 'a repeated field counts once')
+  t.deepEqual(ks.hgetall('h'), { a: '2', b: '2', c: '30', d: '4', e: '6' })
+  t.is(ks.hget('h', 'c'), '30')
+  t.is(ks.hget('h', 'zz'), null)
+  t.true(ks.hexists('h', 'a'))
+  t.false(ks.hexists('h', 'zz'))
+  t.is(ks.hlen('h'), 5)
+  t.is(ks.hdel('h', 'a', 'a', 'zz'), 1)
+  t.is(ks.hdel('h', 'b', 'c', 'd', 'e'), 4)
+  t.is(ks.exists('h'), 0)
+  t.deepEqual(ks.hgetall('h'), {})
+  ks.hset('p', '__proto__', 'x')
+  const all = ks.hgetall('p')
+  t.is(Object.getPrototypeOf(all), Object.prototype)
+  t.deepEqual(Object.keys(all), ['__proto__'])
+  t.throws(() => ks.hset('h', {}), { instanceOf: TypeError })
+  t.throws(() => ks.hset('h', 'f'), { instanceOf: TypeError })
+  t.throws(() => ks.hset('h', { f: null } as never), { instanceOf: TypeError, message: /fields\.f/ })
+  t.throws(() => ks.hdel('h'), { instanceOf: TypeError })
+})
+
+test('sets', (t) => {
+  const { ks } = fresh()
+  t.is(ks.sadd('s', 'a', 'b', 'a'), 2)
+  t.is(ks.sadd('s', 'b', 'c'), 1)
+  t.deepEqual(ks.smembers('s').sort(), ['a', 'b', 'c'])
+  t.true(ks.sismember('s', 'a'))
+  t.false(ks.sismember('s', 'z'))
+  t.is(ks.scard('s'), 3)
+  t.is(ks.srem('s', 'a', 'z'), 1)
+  t.is(ks.srem('s', 'b', 'c'), 2)
+  t.is(ks.exists('s'), 0)
+  t.deepEqual(ks.smembers('s'), [])
+  t.throws(() => ks.sadd('s'), { instanceOf: TypeError })
+})
+
+test('sorted sets', (t) => {
+  const { ks } = fresh()
+  t.is(ks.zadd('z', 2, 'b', 1, 'z', 2, 'a', -Infinity, 'm'), 4)
+  t.is(ks.zadd('z', 10, 'q', 3, 'z'), 1)
+  t.deepEqual(ks.zrange('z', 0, -1), ['m', 'a', 'b', 'z', 'q'])
+  t.deepEqual(ks.zrange('z', 0, 1, { withScores: true }), [['m', -Infinity], ['a', 2]])
+  t.deepEqual(ks.zrange('z', -2, -1, { withScores: false }), ['z', 'q'])
+  t.is(ks.zscore('z', 'q'), 10)
+  t.is(ks.zscore('z', 'nope'), null)
+  t.is(ks.zcard('z'), 5)
+  t.is(ks.zincrby('z', 2.5, 'a'), 4.5)
+  t.is(ks.zincrby('z', 1, 'new'), 1)
+  t.is(ks.zrem('z', 'a', 'nope'), 1)
+  ks.zadd('inf', Infinity, 'x')
+  t.throws(() => ks.zincrby('inf', -Infinity, 'x'), err('resulting score is not a number (NaN)'))
+  t.is(ks.zscore('inf', 'x'), Infinity)
+  t.throws(() => ks.zadd('z', 1, 'ok', NaN, 'bad'), err('value is not a valid float'))
+  t.is(ks.zscore('z', 'ok'), null, 'a refused zadd changes nothing')
+  t.throws(() => ks.zadd('z', 1, 'a', 2 as never), { instanceOf: TypeError })
+  t.throws(() => ks.zadd('z', '1' as never, 'a'), { instanceOf: TypeError })
+  t.throws(() => ks.zrange('z', 0, -1, { scores: true } as never), { instanceOf: TypeError })
+  t.is(ks.zrem('inf', 'x'), 1)
+  t.is(ks.exists('inf'), 0)
+})
+
+test('every family refuses a key of another kind with WRONGTYPE', (t) => {
+  const { ks } = fresh()
+  ks.set('s', 'v')
+  ks.rpush('l', 'a')
+  t.throws(() => ks.get('l'), WRONGTYPE)
+  t.throws(() => ks.append('l', 'x'), WRONGTYPE)
+  t.throws(() => ks.incrby('l', 1), WRONGTYPE)
+  t.throws(() => ks.strlen('l'), WRONGTYPE)
+  for (const f of [
+    () => ks.lpush('s', 'a'),
+    () => ks.lrange('s', 0, -1),
+    () => ks.lindex('s', 0),
+    () => ks.llen('s'),
+    () => ks.lpop('s'),
+    () => ks.hset('s', 'f', 'v'),
+    () => ks.hget('s', 'f'),
+    () => ks.hgetall('s'),
+    () => ks.hdel('s', 'f'),
+    () => ks.sadd('s', 'm'),
+    () => ks.smembers('s'),
+    () => ks.sismember('s', 'm'),
+    () => ks.zadd('s', 1, 'm'),
+    () => ks.zrange('s', 0, -1),
+    () => ks.zscore('s', 'm'),
+    () => ks.zincrby('s', 1, 'm'),
+  ]) {
+    t.throws(f, WRONGTYPE)
+  }
+  t.is(ks.get('s'), 'v')
+})
+
+// --- native values ----------------------------------------------------------------
+
+test('setValue moves a NativeValue in; takeValue moves it out', (t) => {
+  const { ks } = fresh()
+  const list = NativeValue.list(['a', 'b', 'c'])
+  ks.setValue('l', list)
+  t.true(list.released, 'moved, not copied')
+  t.deepEqual(ks.lrange('l', 0, -1), ['a', 'b', 'c'])
+  ks.expire('l', 100)
+  ks.setValue('l', NativeValue.hash({ f: 'v' }))
+  t.is(ks.type('l'), 'hash')
+  t.is(ks.ttl('l'), -1, 'setValue clears the TTL, as set does')
+  const taken = ks.takeValue('l')
+  t.truthy(taken)
+  t.is(taken!.kind, 'hash')
+  t.deepEqual(taken!.toJS(), new Map([['f', 'v']]))
+  t.is(ks.exists('l'), 0)
+  t.is(ks.takeValue('l'), null)
+  ks.setValue('e', NativeValue.list([]))
+  t.is(ks.exists('e'), 0, 'an empty collection is not stored')
+  t.throws(() => ks.setValue('x', list), { instanceOf: Error, code: 'ERR_LAZYFREE_RELEASED' })
+  t.throws(() => ks.setValue('x', ['a'] as never), { instanceOf: TypeError })
+})
+
+test('setValue that does not fit leaves the NativeValue as it was', (t) => {
+  const { ks } = fresh({ maxMemory: 4096 })
+  const big = NativeValue.list(many(500))
+  t.throws(() => ks.setValue('big', big), OOM)
+  t.false(big.released)
+  t.is(big.length, 500)
+  t.is(ks.exists('big'), 0)
+})
+
+// --- memory, eviction, info ------------------------------------------------------------
+
+test('noeviction refuses writes past maxMemory with OOM and changes nothing', (t) => {
+  const { ks } = fresh({ maxMemory: 2000 })
+  let i = 0
+  let refused: unknown
+  for (; i < 100; i++) {
+    try {
+      ks.set(`key${i}`, 'value')
+    } catch (e) {
+      refused = e
+      break
+    }
+  }
+  t.like(refused as object, { code: 'OOM', message: "OOM command not allowed when used memory > 'maxmemory'." })
+  t.is(ks.size, i)
+  t.true(ks.info().used_memory <= 2000)
+  t.throws(() => ks.rpush('list', 'x'), OOM)
+  t.is(ks.del('key0'), 1, 'removals are always allowed')
+  t.true(ks.set('key0', 'value'))
+})
+
+test('allkeys-lru evicts to make room and never passes maxMemory', (t) => {
+  const { ks } = fresh({ maxMemory: '20kb', evictionPolicy: 'allkeys-lru' })
+  for (let i = 0; i < 1000; i++) {
+    ks.set(`key${i}`, 'x'.repeat(i % 50))
+    t.true(ks.info().used_memory <= 20 * 1024)
+  }
+  const info = ks.info()
+  t.true(info.evicted_keys > 0)
+  t.is(info.keys + info.evicted_keys, 1000)
+})
+
+test('volatile policies only evict keys with a TTL', (t) => {
+  for (const evictionPolicy of ['volatile-lru', 'volatile-random', 'volatile-ttl'] as const) {
+    const { ks } = fresh({ maxMemory: 3000, evictionPolicy })
+    ks.set('persistent', 'v')
+    for (let i = 0; i < 100; i++) ks.set(`v${i}`, 'v', { ex: 1000 + i })
+    t.is(ks.get('persistent'), 'v', evictionPolicy)
+    t.true(ks.info().evicted_keys > 0)
+    ks.flush({ async: false })
+    for (let i = 0; i < 50; i++) {
+      try {
+        ks.set(`p${i}`, 'v')
+      } catch (e) {
+        t.is((e as { code: string }).code, 'OOM', 'nothing volatile to evict')
+        break
+      }
+    }
+  }
+})
+
+test('allkeys-random evicts', (t) => {
+  const { ks } = fresh({ maxMemory: 3000, evictionPolicy: 'allkeys-random' })
+  for (let i = 0; i < 100; i++) ks.set(`k${i}`, 'v')
+  t.true(ks.info().evicted_keys > 0)
+  t.true(ks.info().used_memory <= 3000)
+})
+
+test('info reports Redis fields', async (t) => {
+  const { ks } = fresh({ maxMemory: '1mb' })
+  ks.set('a', '1')
+  ks.set('b', '2', { ex: 100 })
+  ks.get('a')
+  ks.get('zz')
+  ks.rpush('big', ...many(100))
+  ks.unlink('big')
+  await new Promise((resolve) => setImmediate(resolve))
+  const info = ks.info()
+  t.deepEqual(Object.keys(info).sort(), [
+    'evicted_keys',
+    'expired_keys',
+    'expires',
+    'keys',
+    'keyspace_hits',
+    'keyspace_misses',
+    'lazyfree_pending_objects',
+    'lazyfreed_objects',
+    'maxmemory',
+    'used_memory',
+  ])
+  t.like(info, { keys: 2, expires: 1, maxmemory: 1024 * 1024, keyspace_hits: 1, keyspace_misses: 1 })
+  t.true(info.used_memory > 0)
+  t.is(info.lazyfree_pending_objects + info.lazyfreed_objects, 1)
+})
+
+// --- lazy free routing ---------------------------------------------------------------------
+
+test('unlink, del, overwrite, expiry and eviction go through the dropper per switch', async (t) => {
+  const { ks, dropper } = fresh()
+  const deferred = async () => {
+    await dropper.drain()
+    return dropper.stats().deferred
+  }
+  ks.rpush('big', ...many(100))
+  ks.unlink('big')
+  t.is(await deferred(), 1, 'unlink')
+  ks.rpush('big', ...many(100))
+  ks.del('big')
+  t.is(await deferred(), 2, 'del with userDel')
+  ks.sadd('big', ...many(100))
+  ks.set('big', 'string now')
+  t.is(await deferred(), 3, 'overwrite by set with serverDel')
+  ks.del('big')
+  ks.hset('big', Object.fromEntries(many(100).map((m) => [m, m])))
+  ks.set('src', 'v')
+  ks.rename('src', 'big')
+  t.is(await deferred(), 4, 'overwrite by rename')
+  ks.del('big')
+  ks.zadd('big', ...many(100).flatMap((m, i) => [i, m] as [number, string]))
+  ks.setValue('big', NativeValue.string('v'))
+  t.is(await deferred(), 5, 'overwrite by setValue')
+  ks.rpush('exp', ...many(100))
+  ks.pexpire('exp', 1)
+  await sleep(5)
+  t.is(ks.llen('exp'), 0)
+  t.is(await deferred(), 6, 'expiry with expire')
+  ks.rpush('small', 'a')
+  ks.del('small')
+  t.is(await deferred(), 6, 'small values are freed inline')
+  t.is(dropper.stats().inlineSmall >= 1, true)
+
+  const off = fresh({ lazyfree: { eviction: false, expire: false, serverDel: false, userDel: false, userFlush: false } })
+  off.ks.rpush('big', ...many(100))
+  off.ks.del('big')
+  off.ks.sadd('big', ...many(100))
+  off.ks.set('big', 'x')
+  off.ks.rpush('exp', ...many(100))
+  off.ks.expire('exp', 0)
+  t.is(off.dropper.stats().deferred, 0, 'every switch off: freed inline')
+  off.ks.rpush('big2', ...many(100))
+  off.ks.unlink('big2')
+  await off.dropper.drain()
+  t.is(off.dropper.stats().deferred, 1, 'unlink is lazy whatever the switches say')
+})
+
+test('eviction follows lazyfree.eviction', async (t) => {
+  for (const eviction of [true, false]) {
+    const { ks, dropper } = fresh({ maxMemory: '60kb', evictionPolicy: 'allkeys-lru', lazyfree: { eviction } })
+    ks.sadd('big', ...many(500))
+    await sleep(2)
+    ks.set('filler', 'x'.repeat(40 * 1024))
+    t.is(ks.exists('big'), 0)
+    await dropper.drain()
+    t.is(dropper.stats().deferred, eviction ? 1 : 0)
+  }
+})
+
+// --- active expiry, close --------------------------------------------------------------------
+
+test('active expiry removes keys nobody touches within a second or two', async (t) => {
+  const { ks } = fresh()
+  for (let i = 0; i < 2000; i++) ks.set(`t${i}`, 'v', { px: 50 })
+  for (let i = 0; i < 100; i++) ks.set(`p${i}`, 'v')
+  t.true(await until(() => ks.size === 100, 3000), `size ${ks.size}`)
+  t.is(ks.info().expired_keys, 2000)
+  t.is(ks.info().expires, 0)
+})
+
+test('hz: 0 turns active expiry off', async (t) => {
+  const { ks } = fresh({ hz: 0 })
+  for (let i = 0; i < 100; i++) ks.set(`t${i}`, 'v', { px: 10 })
+  await sleep(300)
+  t.is(ks.size, 100, 'expired keys stay until touched')
+  t.is(ks.get('t0'), null)
+  t.is(ks.size, 99)
+})
+
+test.serial('active expiry works in slices: a backlog is cleared over many short ticks', async (t) => {
+  const { ks } = fresh({ hz: 50 })
+  const n = 200_000
+  for (let i = 0; i < n; i++) ks.set(`t${i}`, 'v', { px: 1 })
+  const h = monitorEventLoopDelay({ resolution: 1 })
+  h.enable()
+  const sizes = new Set<number>()
+  const deadline = Date.now() + 60_000
+  while (ks.size > 0 && Date.now() < deadline) {
+    sizes.add(ks.size)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  h.disable()
+  t.is(ks.size, 0)
+  t.is(ks.info().expired_keys, n)
+  // A slice removes what fits in about a millisecond, never the whole
+  // backlog: the event loop saw the size go down step by step.
+  t.true(sizes.size > 20, `${sizes.size} distinct sizes`)
+  t.log(`${sizes.size} steps; event loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`)
+})
+
+test('close stops the keyspace and hands its keys to the dropper', async (t) => {
+  const { ks, dropper } = fresh()
+  for (let i = 0; i < 10; i++) ks.set(`k${i}`, 'v')
+  t.false(ks.closed)
+  ks.close()
+  ks.close()
+  t.true(ks.closed)
+  await dropper.drain()
+  t.is(dropper.stats().deferred, 10)
+  t.throws(() => ks.get('k0'), { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED' })
+  t.throws(() => ks.size, { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED' })
+})

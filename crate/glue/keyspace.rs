@@ -1,0 +1,514 @@
+//! `KeyspaceHandle`: the JavaScript object over one `keyspace::Keyspace`.
+//!
+//! Thin by design: arguments are converted with `convert` (keys arrive as
+//! strings, values as scalars by the contract's rules), each method calls one
+//! keyspace command, and replies go back as strings — or `Buffer`s when the
+//! keyspace was made with `returnBuffers` — with errors thrown through
+//! `errors`. The facade's `Keyspace` checks argument shapes first and gives
+//! the replies their final form. A handle collected while it still holds
+//! keys hands its whole table to its dropper, so a finalizer never frees a
+//! big keyspace on the JavaScript thread.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::convert::Converter;
+use crate::error::{LfError, LfResult};
+use crate::glue::dropper::{report_spawn_error, DropperHandle};
+use crate::glue::errors::{conv, throw};
+use crate::glue::js::{Handle, Js, RawJs};
+use crate::glue::native_value::NativeHandle;
+use crate::keyspace::{Config, Keyspace, LazyFree, Policy, SetOptions};
+use crate::value::Value;
+
+/// How a keyspace is made; the facade validates and fills every field.
+#[napi(object)]
+pub struct KeyspaceConfig {
+  /// Bytes; 0 means no limit.
+  pub max_memory: f64,
+  /// One of Redis's `maxmemory-policy` names.
+  pub policy: String,
+  pub eviction: bool,
+  pub expire: bool,
+  pub server_del: bool,
+  pub user_del: bool,
+  pub user_flush: bool,
+  pub return_buffers: bool,
+}
+
+/// `info()`, with Redis's field names.
+#[napi(object)]
+pub struct KeyspaceInfo {
+  pub keys: f64,
+  pub expires: f64,
+  #[napi(js_name = "used_memory")]
+  pub used_memory: f64,
+  pub maxmemory: f64,
+  #[napi(js_name = "evicted_keys")]
+  pub evicted_keys: f64,
+  #[napi(js_name = "expired_keys")]
+  pub expired_keys: f64,
+  #[napi(js_name = "keyspace_hits")]
+  pub keyspace_hits: f64,
+  #[napi(js_name = "keyspace_misses")]
+  pub keyspace_misses: f64,
+  #[napi(js_name = "lazyfree_pending_objects")]
+  pub lazyfree_pending_objects: f64,
+  #[napi(js_name = "lazyfreed_objects")]
+  pub lazyfreed_objects: f64,
+}
+
+/// What one active expiry cycle did.
+#[napi(object)]
+pub struct ExpireCycle {
+  pub rounds: u32,
+  pub sampled: f64,
+  pub expired: f64,
+  pub timed_out: bool,
+}
+
+#[napi(custom_finalize)]
+pub struct KeyspaceHandle {
+  inner: Keyspace,
+  buffers: bool,
+}
+
+/// A JS number as a Redis integer argument: the facade has checked it is an
+/// integer; beyond the i64 range it saturates, and the command then refuses
+/// it as Redis refuses an out-of-range time.
+fn int(n: f64) -> i64 {
+  n as i64
+}
+
+impl KeyspaceHandle {
+  fn bulk(&self, c: &Converter, bytes: &[u8]) -> napi::Result<Handle> {
+    c.bytes_to_js(bytes, self.buffers).map_err(|e| conv(&c.js().env(), e))
+  }
+
+  fn optional(&self, env: &Env, bytes: Option<Bytes>) -> napi::Result<RawJs> {
+    let c = Converter::new(Js::new(env));
+    match bytes {
+      Some(b) => self.bulk(&c, &b).map(RawJs),
+      None => c.js().null().map(RawJs),
+    }
+  }
+
+  fn array(&self, env: &Env, items: &[Bytes]) -> napi::Result<RawJs> {
+    let c = Converter::new(Js::new(env));
+    let array = c.js().create_array(items.len())?;
+    for (i, item) in items.iter().enumerate() {
+      c.js().set_element(array, i as u32, self.bulk(&c, item)?)?;
+    }
+    Ok(RawJs(array))
+  }
+
+  fn scalars(env: &Env, values: &[RawJs], root: &str) -> napi::Result<Vec<Bytes>> {
+    let c = Converter::new(Js::new(env));
+    values
+      .iter()
+      .enumerate()
+      .map(|(i, v)| c.scalar(v.0, &|| format!("{root}[{i}]")).map_err(|e| conv(env, e)))
+      .collect()
+  }
+
+  fn scalar(env: &Env, value: RawJs, name: &str) -> napi::Result<Bytes> {
+    Converter::new(Js::new(env)).scalar(value.0, &|| name.to_string()).map_err(|e| conv(env, e))
+  }
+}
+
+fn ok<T>(env: &Env, r: LfResult<T>) -> napi::Result<T> {
+  r.map_err(|e| throw(env, e))
+}
+
+#[napi]
+impl KeyspaceHandle {
+  #[napi(constructor, catch_unwind)]
+  pub fn new(env: Env, config: KeyspaceConfig, dropper: &DropperHandle) -> Result<Self> {
+    let policy = Policy::from_name(&config.policy)
+      .ok_or_else(|| throw(&env, LfError::Range(format!("unknown eviction policy '{}'", config.policy))))?;
+    if !(config.max_memory >= 0.0 && config.max_memory.fract() == 0.0 && config.max_memory.is_finite()) {
+      return Err(throw(
+        &env,
+        LfError::Range(format!("maxMemory {} is not a byte count", config.max_memory)),
+      ));
+    }
+    let core = Config {
+      max_memory: config.max_memory as usize,
+      policy,
+      lazyfree: LazyFree {
+        eviction: config.eviction,
+        expire: config.expire,
+        server_del: config.server_del,
+        user_del: config.user_del,
+        user_flush: config.user_flush,
+      },
+      ..Config::default()
+    };
+    Ok(KeyspaceHandle { inner: Keyspace::new(core, dropper.core()), buffers: config.return_buffers })
+  }
+
+  #[napi(getter)]
+  pub fn size(&self) -> f64 {
+    self.inner.size() as f64
+  }
+
+  #[napi]
+  pub fn exists(&mut self, keys: Vec<String>) -> f64 {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    self.inner.exists(&keys) as f64
+  }
+
+  #[napi(js_name = "type", ts_return_type = "'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'")]
+  pub fn kind(&mut self, key: String) -> &'static str {
+    self.inner.kind(&key).map_or("none", |k| k.name())
+  }
+
+  #[napi(catch_unwind)]
+  pub fn del(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let n = self.inner.del(&keys);
+    report_spawn_error(&env, self.inner.dropper())?;
+    Ok(n as f64)
+  }
+
+  #[napi(catch_unwind)]
+  pub fn unlink(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let n = self.inner.unlink(&keys);
+    report_spawn_error(&env, self.inner.dropper())?;
+    Ok(n as f64)
+  }
+
+  #[napi(catch_unwind)]
+  pub fn rename(&mut self, env: Env, key: String, new_key: String) -> Result<()> {
+    ok(&env, self.inner.rename(&key, &new_key))
+  }
+
+  #[napi]
+  pub fn keys(&self, pattern: String) -> Vec<String> {
+    self.inner.keys(&pattern).iter().map(|k| k.to_string()).collect()
+  }
+
+  #[napi(catch_unwind)]
+  pub fn expire(&mut self, env: Env, key: String, seconds: f64) -> Result<bool> {
+    ok(&env, self.inner.expire(&key, int(seconds)))
+  }
+
+  #[napi(catch_unwind)]
+  pub fn pexpire(&mut self, env: Env, key: String, ms: f64) -> Result<bool> {
+    ok(&env, self.inner.pexpire(&key, int(ms)))
+  }
+
+  #[napi]
+  pub fn ttl(&mut self, key: String) -> f64 {
+    self.inner.ttl(&key) as f64
+  }
+
+  #[napi]
+  pub fn pttl(&mut self, key: String) -> f64 {
+    self.inner.pttl(&key) as f64
+  }
+
+  #[napi]
+  pub fn persist(&mut self, key: String) -> bool {
+    self.inner.persist(&key)
+  }
+
+  /// `async_`: `true`, `false`, or absent to follow `lazyfree.userFlush`.
+  #[napi(catch_unwind)]
+  pub fn flush(&mut self, env: Env, async_: Option<bool>) -> Result<bool> {
+    let deferred = self.inner.flush(async_);
+    report_spawn_error(&env, self.inner.dropper())?;
+    Ok(deferred)
+  }
+
+  #[napi(
+    catch_unwind,
+    ts_args_type = "key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean"
+  )]
+  #[allow(clippy::too_many_arguments)]
+  pub fn set(
+    &mut self,
+    env: Env,
+    key: String,
+    value: RawJs,
+    ex: Option<f64>,
+    px: Option<f64>,
+    nx: Option<bool>,
+    xx: Option<bool>,
+    keep_ttl: Option<bool>,
+  ) -> Result<bool> {
+    let value = Self::scalar(&env, value, "value")?;
+    let opts = SetOptions {
+      ex: ex.map(int),
+      px: px.map(int),
+      nx: nx.unwrap_or(false),
+      xx: xx.unwrap_or(false),
+      keep_ttl: keep_ttl.unwrap_or(false),
+    };
+    ok(&env, self.inner.set(&key, value, opts))
+  }
+
+  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
+  pub fn get(&mut self, env: Env, key: String) -> Result<RawJs> {
+    let value = ok(&env, self.inner.get(&key))?;
+    self.optional(&env, value)
+  }
+
+  #[napi(catch_unwind)]
+  pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
+    ok(&env, self.inner.incrby(&key, int(n))).map(|v| v as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, value: unknown")]
+  pub fn append(&mut self, env: Env, key: String, value: RawJs) -> Result<f64> {
+    let value = Self::scalar(&env, value, "value")?;
+    ok(&env, self.inner.append(&key, &value)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind)]
+  pub fn strlen(&mut self, env: Env, key: String) -> Result<f64> {
+    ok(&env, self.inner.strlen(&key)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
+  pub fn lpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
+    let values = Self::scalars(&env, &values, "values")?;
+    ok(&env, self.inner.lpush(&key, values)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
+  pub fn rpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
+    let values = Self::scalars(&env, &values, "values")?;
+    ok(&env, self.inner.rpush(&key, values)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
+  pub fn lpop(&mut self, env: Env, key: String) -> Result<RawJs> {
+    let value = ok(&env, self.inner.lpop(&key))?;
+    self.optional(&env, value)
+  }
+
+  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
+  pub fn rpop(&mut self, env: Env, key: String) -> Result<RawJs> {
+    let value = ok(&env, self.inner.rpop(&key))?;
+    self.optional(&env, value)
+  }
+
+  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
+  pub fn lrange(&mut self, env: Env, key: String, start: f64, stop: f64) -> Result<RawJs> {
+    let items = ok(&env, self.inner.lrange(&key, int(start), int(stop)))?;
+    self.array(&env, &items)
+  }
+
+  #[napi(catch_unwind)]
+  pub fn llen(&mut self, env: Env, key: String) -> Result<f64> {
+    ok(&env, self.inner.llen(&key)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
+  pub fn lindex(&mut self, env: Env, key: String, index: f64) -> Result<RawJs> {
+    let value = ok(&env, self.inner.lindex(&key, int(index)))?;
+    self.optional(&env, value)
+  }
+
+  /// `fields`: a `Map`, a plain object, or an array of `[field, value]`
+  /// pairs, converted as `NativeValue.hash` converts them.
+  #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown")]
+  pub fn hset(&mut self, env: Env, key: String, fields: RawJs) -> Result<f64> {
+    let hash = Converter::new(Js::new(&env)).hash(fields.0, "fields").map_err(|e| conv(&env, e))?;
+    let Value::Hash(map) = hash else { unreachable!("hash() builds a hash") };
+    ok(&env, self.inner.hset(&key, map.into_iter().collect())).map(|n| n as f64)
+  }
+
+  #[napi(
+    catch_unwind,
+    ts_args_type = "key: string, field: unknown",
+    ts_return_type = "string | Buffer | null"
+  )]
+  pub fn hget(&mut self, env: Env, key: String, field: RawJs) -> Result<RawJs> {
+    let field = Self::scalar(&env, field, "field")?;
+    let value = ok(&env, self.inner.hget(&key, &field))?;
+    self.optional(&env, value)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown[]")]
+  pub fn hdel(&mut self, env: Env, key: String, fields: Vec<RawJs>) -> Result<f64> {
+    let fields = Self::scalars(&env, &fields, "fields")?;
+    let fields: Vec<&[u8]> = fields.iter().map(|f| &f[..]).collect();
+    ok(&env, self.inner.hdel(&key, &fields)).map(|n| n as f64)
+  }
+
+  /// Fields and values, flat: `[field, value, field, value, …]`; fields are
+  /// always strings (they become object keys), values follow `returnBuffers`.
+  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
+  pub fn hgetall(&mut self, env: Env, key: String) -> Result<RawJs> {
+    let pairs = ok(&env, self.inner.hgetall(&key))?;
+    let c = Converter::new(Js::new(&env));
+    let array = c.js().create_array(pairs.len() * 2)?;
+    for (i, (field, value)) in pairs.iter().enumerate() {
+      c.js().set_element(array, 2 * i as u32, c.js().create_string(field)?)?;
+      c.js().set_element(array, 2 * i as u32 + 1, self.bulk(&c, value)?)?;
+    }
+    Ok(RawJs(array))
+  }
+
+  #[napi(catch_unwind)]
+  pub fn hlen(&mut self, env: Env, key: String) -> Result<f64> {
+    ok(&env, self.inner.hlen(&key)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, field: unknown")]
+  pub fn hexists(&mut self, env: Env, key: String, field: RawJs) -> Result<bool> {
+    let field = Self::scalar(&env, field, "field")?;
+    ok(&env, self.inner.hexists(&key, &field))
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
+  pub fn sadd(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
+    let members = Self::scalars(&env, &members, "members")?;
+    ok(&env, self.inner.sadd(&key, members)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
+  pub fn srem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
+    let members = Self::scalars(&env, &members, "members")?;
+    let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
+    ok(&env, self.inner.srem(&key, &members)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
+  pub fn smembers(&mut self, env: Env, key: String) -> Result<RawJs> {
+    let members = ok(&env, self.inner.smembers(&key))?;
+    self.array(&env, &members)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
+  pub fn sismember(&mut self, env: Env, key: String, member: RawJs) -> Result<bool> {
+    let member = Self::scalar(&env, member, "member")?;
+    ok(&env, self.inner.sismember(&key, &member))
+  }
+
+  #[napi(catch_unwind)]
+  pub fn scard(&mut self, env: Env, key: String) -> Result<f64> {
+    ok(&env, self.inner.scard(&key)).map(|n| n as f64)
+  }
+
+  /// `scores[i]` goes with `members[i]`.
+  #[napi(catch_unwind, ts_args_type = "key: string, scores: number[], members: unknown[]")]
+  pub fn zadd(&mut self, env: Env, key: String, scores: Vec<f64>, members: Vec<RawJs>) -> Result<f64> {
+    let members = Self::scalars(&env, &members, "members")?;
+    ok(&env, self.inner.zadd(&key, scores.into_iter().zip(members).collect())).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
+  pub fn zrem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
+    let members = Self::scalars(&env, &members, "members")?;
+    let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
+    ok(&env, self.inner.zrem(&key, &members)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
+  pub fn zscore(&mut self, env: Env, key: String, member: RawJs) -> Result<Option<f64>> {
+    let member = Self::scalar(&env, member, "member")?;
+    ok(&env, self.inner.zscore(&key, &member))
+  }
+
+  /// Members, or `[member, score]` pairs `with_scores`.
+  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | [string | Buffer, number]>")]
+  pub fn zrange(&mut self, env: Env, key: String, start: f64, stop: f64, with_scores: bool) -> Result<RawJs> {
+    let items = ok(&env, self.inner.zrange(&key, int(start), int(stop)))?;
+    let c = Converter::new(Js::new(&env));
+    let js = c.js();
+    let array = js.create_array(items.len())?;
+    for (i, (member, score)) in items.iter().enumerate() {
+      let member = self.bulk(&c, member)?;
+      let item = if with_scores {
+        let pair = js.create_array(2)?;
+        js.set_element(pair, 0, member)?;
+        js.set_element(pair, 1, js.create_number(*score)?)?;
+        pair
+      } else {
+        member
+      };
+      js.set_element(array, i as u32, item)?;
+    }
+    Ok(RawJs(array))
+  }
+
+  #[napi(catch_unwind)]
+  pub fn zcard(&mut self, env: Env, key: String) -> Result<f64> {
+    ok(&env, self.inner.zcard(&key)).map(|n| n as f64)
+  }
+
+  #[napi(catch_unwind, ts_args_type = "key: string, increment: number, member: unknown")]
+  pub fn zincrby(&mut self, env: Env, key: String, increment: f64, member: RawJs) -> Result<f64> {
+    let member = Self::scalar(&env, member, "member")?;
+    ok(&env, self.inner.zincrby(&key, increment, member))
+  }
+
+  /// Moves `value`'s contents in; on a refusal (OOM) they are put back.
+  #[napi(catch_unwind)]
+  pub fn set_value(&mut self, env: Env, key: String, value: &mut NativeHandle) -> Result<()> {
+    let Some((contents, bytes)) = value.take() else {
+      return Err(throw(&env, LfError::released_at("value")));
+    };
+    match self.inner.set_value(&key, contents, bytes) {
+      Ok(()) => {
+        report_spawn_error(&env, self.inner.dropper())?;
+        Ok(())
+      }
+      Err(refused) => {
+        *value = NativeHandle::with_bytes(refused.value, bytes);
+        Err(throw(&env, refused.error))
+      }
+    }
+  }
+
+  #[napi]
+  pub fn take_value(&mut self, key: String) -> Option<NativeHandle> {
+    self.inner.take_value(&key).map(|(value, bytes)| NativeHandle::with_bytes(value, bytes))
+  }
+
+  #[napi]
+  pub fn info(&self) -> KeyspaceInfo {
+    let i = self.inner.info();
+    KeyspaceInfo {
+      keys: i.keys as f64,
+      expires: i.expires as f64,
+      used_memory: i.used_memory as f64,
+      maxmemory: i.maxmemory as f64,
+      evicted_keys: i.evicted_keys as f64,
+      expired_keys: i.expired_keys as f64,
+      keyspace_hits: i.keyspace_hits as f64,
+      keyspace_misses: i.keyspace_misses as f64,
+      lazyfree_pending_objects: i.lazyfree_pending_objects as f64,
+      lazyfreed_objects: i.lazyfreed_objects as f64,
+    }
+  }
+
+  /// One active expiry cycle with a time budget in milliseconds.
+  #[napi(catch_unwind)]
+  pub fn active_expire_cycle(&mut self, env: Env, budget_ms: f64) -> Result<ExpireCycle> {
+    let budget = Duration::from_secs_f64(budget_ms.clamp(0.0, 1000.0) / 1000.0);
+    let r = self.inner.active_expire_cycle(budget);
+    report_spawn_error(&env, self.inner.dropper())?;
+    Ok(ExpireCycle {
+      rounds: r.rounds,
+      sampled: r.sampled as f64,
+      expired: r.expired as f64,
+      timed_out: r.timed_out,
+    })
+  }
+}
+
+impl ObjectFinalize for KeyspaceHandle {
+  fn finalize(mut self, _env: Env) -> Result<()> {
+    // A collected keyspace's entries are freed by its dropper, in one message.
+    self.inner.flush(Some(true));
+    Ok(())
+  }
+}
