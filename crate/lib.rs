@@ -22,3 +22,14 @@ pub mod memory;
 pub mod sync;
 pub mod value;
 pub mod zset;
+
+// Optional global allocators for the addon's own heap (Cargo features
+// `mimalloc` and `jemalloc`; the system allocator otherwise). docs/bench.md
+// compares them.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc"), not(target_env = "msvc")))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
