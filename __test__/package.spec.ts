@@ -6,6 +6,7 @@ import test from 'ava'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, posix } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 const root = join(__dirname, '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -114,4 +115,21 @@ test('every Rust module the library build needs is packed, and no test-only one'
     [],
     'test-only module packed: exclude it in package.json files',
   )
+})
+
+// The exports map sends `import` to index.mjs and `require` to index.js: both
+// must expose the same names (and the very same objects).
+test('the ESM entry exports every name of the CommonJS entry, as the same objects', (t) => {
+  const script = `
+    const cjs = require(${JSON.stringify(join(root, 'index.js'))})
+    import(${JSON.stringify(pathToFileURL(join(root, 'index.mjs')).href)}).then((esm) => {
+      const names = Object.keys(cjs)
+      console.log(JSON.stringify({
+        missing: names.filter((n) => !(n in esm)),
+        different: names.filter((n) => n in esm && esm[n] !== cjs[n]),
+        defaultIsCjs: esm.default === cjs,
+      }))
+    })`
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })
+  t.deepEqual(JSON.parse(out), { missing: [], different: [], defaultIsCjs: true })
 })
