@@ -83,28 +83,35 @@ fn int(n: f64) -> i64 {
   n as i64
 }
 
+/// Bytes out, as a string or a `Buffer` (`returnBuffers`).
+fn bulk(c: &Converter, buffers: bool, bytes: &[u8]) -> napi::Result<Handle> {
+  c.bytes_to_js(bytes, buffers).map_err(|e| conv(&c.js().env(), e))
+}
+
+/// A bulk reply, or `null`.
+fn optional(env: &Env, buffers: bool, bytes: Option<&Bytes>) -> napi::Result<RawJs> {
+  let c = Converter::new(Js::new(env));
+  match bytes {
+    Some(b) => bulk(&c, buffers, b).map(RawJs),
+    None => c.js().null().map(RawJs),
+  }
+}
+
+/// An array of bulk replies.
+fn array<'a>(
+  env: &Env,
+  buffers: bool,
+  items: impl ExactSizeIterator<Item = &'a Bytes>,
+) -> napi::Result<RawJs> {
+  let c = Converter::new(Js::new(env));
+  let array = c.js().create_array(items.len())?;
+  for (i, item) in items.enumerate() {
+    c.js().set_element(array, i as u32, bulk(&c, buffers, item)?)?;
+  }
+  Ok(RawJs(array))
+}
+
 impl KeyspaceHandle {
-  fn bulk(&self, c: &Converter, bytes: &[u8]) -> napi::Result<Handle> {
-    c.bytes_to_js(bytes, self.buffers).map_err(|e| conv(&c.js().env(), e))
-  }
-
-  fn optional(&self, env: &Env, bytes: Option<Bytes>) -> napi::Result<RawJs> {
-    let c = Converter::new(Js::new(env));
-    match bytes {
-      Some(b) => self.bulk(&c, &b).map(RawJs),
-      None => c.js().null().map(RawJs),
-    }
-  }
-
-  fn array(&self, env: &Env, items: &[Bytes]) -> napi::Result<RawJs> {
-    let c = Converter::new(Js::new(env));
-    let array = c.js().create_array(items.len())?;
-    for (i, item) in items.iter().enumerate() {
-      c.js().set_element(array, i as u32, self.bulk(&c, item)?)?;
-    }
-    Ok(RawJs(array))
-  }
-
   fn scalars(env: &Env, values: &[RawJs], root: &str) -> napi::Result<Vec<Bytes>> {
     let c = Converter::new(Js::new(env));
     values
@@ -255,7 +262,7 @@ impl KeyspaceHandle {
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn get(&mut self, env: Env, key: String) -> Result<RawJs> {
     let value = ok(&env, self.inner.get(&key))?;
-    self.optional(&env, value)
+    optional(&env, self.buffers, value)
   }
 
   #[napi(catch_unwind)]
@@ -289,19 +296,19 @@ impl KeyspaceHandle {
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn lpop(&mut self, env: Env, key: String) -> Result<RawJs> {
     let value = ok(&env, self.inner.lpop(&key))?;
-    self.optional(&env, value)
+    optional(&env, self.buffers, value.as_ref())
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn rpop(&mut self, env: Env, key: String) -> Result<RawJs> {
     let value = ok(&env, self.inner.rpop(&key))?;
-    self.optional(&env, value)
+    optional(&env, self.buffers, value.as_ref())
   }
 
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn lrange(&mut self, env: Env, key: String, start: f64, stop: f64) -> Result<RawJs> {
     let items = ok(&env, self.inner.lrange(&key, int(start), int(stop)))?;
-    self.array(&env, &items)
+    array(&env, self.buffers, items.into_iter())
   }
 
   #[napi(catch_unwind)]
@@ -312,7 +319,7 @@ impl KeyspaceHandle {
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn lindex(&mut self, env: Env, key: String, index: f64) -> Result<RawJs> {
     let value = ok(&env, self.inner.lindex(&key, int(index)))?;
-    self.optional(&env, value)
+    optional(&env, self.buffers, value)
   }
 
   /// `fields`: a `Map`, a plain object, or an array of `[field, value]`
@@ -332,7 +339,7 @@ impl KeyspaceHandle {
   pub fn hget(&mut self, env: Env, key: String, field: RawJs) -> Result<RawJs> {
     let field = Self::scalar(&env, field, "field")?;
     let value = ok(&env, self.inner.hget(&key, &field))?;
-    self.optional(&env, value)
+    optional(&env, self.buffers, value)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown[]")]
@@ -351,7 +358,7 @@ impl KeyspaceHandle {
     let array = c.js().create_array(pairs.len() * 2)?;
     for (i, (field, value)) in pairs.iter().enumerate() {
       c.js().set_element(array, 2 * i as u32, c.js().create_string(field)?)?;
-      c.js().set_element(array, 2 * i as u32 + 1, self.bulk(&c, value)?)?;
+      c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, self.buffers, value)?)?;
     }
     Ok(RawJs(array))
   }
@@ -383,7 +390,7 @@ impl KeyspaceHandle {
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn smembers(&mut self, env: Env, key: String) -> Result<RawJs> {
     let members = ok(&env, self.inner.smembers(&key))?;
-    self.array(&env, &members)
+    array(&env, self.buffers, members.into_iter())
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
@@ -425,7 +432,7 @@ impl KeyspaceHandle {
     let js = c.js();
     let array = js.create_array(items.len())?;
     for (i, (member, score)) in items.iter().enumerate() {
-      let member = self.bulk(&c, member)?;
+      let member = bulk(&c, self.buffers, member)?;
       let item = if with_scores {
         let pair = js.create_array(2)?;
         js.set_element(pair, 0, member)?;

@@ -75,9 +75,9 @@ impl Keyspace {
   }
 
   /// HGET: one field's value.
-  pub fn hget(&mut self, key: &str, field: &[u8]) -> LfResult<Option<Bytes>> {
+  pub fn hget(&mut self, key: &str, field: &[u8]) -> LfResult<Option<&Bytes>> {
     match self.read_as(key, Kind::Hash)? {
-      Some(Value::Hash(h)) => Ok(h.get(field).cloned()),
+      Some(Value::Hash(h)) => Ok(h.get(field)),
       _ => Ok(None),
     }
   }
@@ -106,9 +106,9 @@ impl Keyspace {
   }
 
   /// HGETALL: every field and value, in no particular order.
-  pub fn hgetall(&mut self, key: &str) -> LfResult<Vec<(Bytes, Bytes)>> {
+  pub fn hgetall(&mut self, key: &str) -> LfResult<Vec<(&Bytes, &Bytes)>> {
     match self.read_as(key, Kind::Hash)? {
-      Some(Value::Hash(h)) => Ok(h.iter().map(|(f, v)| (f.clone(), v.clone())).collect()),
+      Some(Value::Hash(h)) => Ok(h.iter().collect()),
       _ => Ok(Vec::new()),
     }
   }

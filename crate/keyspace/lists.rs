@@ -102,12 +102,12 @@ impl Keyspace {
   }
 
   /// LRANGE: elements `start..=stop` (Redis indexes).
-  pub fn lrange(&mut self, key: &str, start: i64, stop: i64) -> LfResult<Vec<Bytes>> {
+  pub fn lrange(&mut self, key: &str, start: i64, stop: i64) -> LfResult<Vec<&Bytes>> {
     let Some(Value::List(list)) = self.read_as(key, Kind::List)? else {
       return Ok(Vec::new());
     };
     Ok(match rank_range(start, stop, list.len()) {
-      Some((a, b)) => list.range(a..=b).cloned().collect(),
+      Some((a, b)) => list.range(a..=b).collect(),
       None => Vec::new(),
     })
   }
@@ -118,11 +118,11 @@ impl Keyspace {
   }
 
   /// LINDEX: the element at `index` (negative from the end).
-  pub fn lindex(&mut self, key: &str, index: i64) -> LfResult<Option<Bytes>> {
+  pub fn lindex(&mut self, key: &str, index: i64) -> LfResult<Option<&Bytes>> {
     let Some(Value::List(list)) = self.read_as(key, Kind::List)? else {
       return Ok(None);
     };
     let i = if index < 0 { list.len() as i64 + index } else { index };
-    Ok(usize::try_from(i).ok().and_then(|i| list.get(i)).cloned())
+    Ok(usize::try_from(i).ok().and_then(|i| list.get(i)))
   }
 }

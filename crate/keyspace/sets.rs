@@ -75,9 +75,9 @@ impl Keyspace {
   }
 
   /// SMEMBERS: every member, in no particular order.
-  pub fn smembers(&mut self, key: &str) -> LfResult<Vec<Bytes>> {
+  pub fn smembers(&mut self, key: &str) -> LfResult<Vec<&Bytes>> {
     match self.read_as(key, Kind::Set)? {
-      Some(Value::Set(s)) => Ok(s.iter().cloned().collect()),
+      Some(Value::Set(s)) => Ok(s.iter().collect()),
       _ => Ok(Vec::new()),
     }
   }

@@ -105,10 +105,13 @@ impl Keyspace {
     Ok(true)
   }
 
-  /// GET: the string at `key`, `None` when missing.
-  pub fn get(&mut self, key: &str) -> LfResult<Option<Bytes>> {
+  /// GET: the string at `key`, `None` when missing. Replies borrow from
+  /// the store (here and in every read command): cloning a `Bytes` would
+  /// give it a shared header, an allocation per value read that nothing
+  /// accounts for.
+  pub fn get(&mut self, key: &str) -> LfResult<Option<&Bytes>> {
     match self.read_as(key, Kind::String)? {
-      Some(Value::String(b)) => Ok(Some(b.clone())),
+      Some(Value::String(b)) => Ok(Some(b)),
       _ => Ok(None),
     }
   }

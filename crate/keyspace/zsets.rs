@@ -103,7 +103,7 @@ impl Keyspace {
 
   /// ZRANGE by rank: members `start..=stop` (Redis indexes) with their
   /// scores, lowest score first.
-  pub fn zrange(&mut self, key: &str, start: i64, stop: i64) -> LfResult<Vec<(Bytes, f64)>> {
+  pub fn zrange(&mut self, key: &str, start: i64, stop: i64) -> LfResult<Vec<(&Bytes, f64)>> {
     let Some(Value::SortedSet(z)) = self.read_as(key, Kind::SortedSet)? else {
       return Ok(Vec::new());
     };
@@ -112,11 +112,10 @@ impl Keyspace {
       return Ok(Vec::new());
     };
     let take = b - a + 1;
-    let pick = |(m, s): (&Bytes, f64)| (m.clone(), s);
     Ok(if a <= len - 1 - b {
-      z.iter().skip(a).take(take).map(pick).collect()
+      z.iter().skip(a).take(take).collect()
     } else {
-      let mut out: Vec<_> = z.iter().rev().skip(len - 1 - b).take(take).map(pick).collect();
+      let mut out: Vec<_> = z.iter().rev().skip(len - 1 - b).take(take).collect();
       out.reverse();
       out
     })

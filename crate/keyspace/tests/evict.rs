@@ -53,7 +53,7 @@ fn noeviction_refuses_writes_that_do_not_fit_and_changes_nothing() {
     assert_eq!(code(&e), "OOM");
   }
   assert_eq!(f.ks.size(), 3);
-  assert_eq!(f.ks.get("k01").unwrap(), Some(b("v")));
+  assert_eq!(f.ks.get("k01").unwrap().cloned(), Some(b("v")));
   // Writes that do not grow are fine; so are removals.
   assert!(set(&mut f, "k01").unwrap());
   assert_eq!(f.ks.del(&["k02"]), 1);

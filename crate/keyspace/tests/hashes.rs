@@ -11,7 +11,7 @@ fn hset_counts_new_fields_and_overwrites_old_ones() {
   let mut f = Fixture::new();
   assert_eq!(f.ks.hset("h", pairs(&[("a", "1"), ("b", "2")])).unwrap(), 2);
   assert_eq!(f.ks.hset("h", pairs(&[("a", "10"), ("c", "3")])).unwrap(), 1);
-  assert_eq!(f.ks.hget("h", b"a").unwrap(), Some(b("10")));
+  assert_eq!(f.ks.hget("h", b"a").unwrap().cloned(), Some(b("10")));
   assert_eq!(f.ks.hlen("h").unwrap(), 3);
   f.check();
 }
@@ -20,9 +20,9 @@ fn hset_counts_new_fields_and_overwrites_old_ones() {
 fn a_field_repeated_in_one_hset_counts_once_and_keeps_its_last_value() {
   let mut f = Fixture::new();
   assert_eq!(f.ks.hset("h", pairs(&[("f", "1"), ("f", "22"), ("g", "x")])).unwrap(), 2);
-  assert_eq!(f.ks.hget("h", b"f").unwrap(), Some(b("22")));
+  assert_eq!(f.ks.hget("h", b"f").unwrap().cloned(), Some(b("22")));
   assert_eq!(f.ks.hset("h", pairs(&[("f", "333"), ("f", "4")])).unwrap(), 0);
-  assert_eq!(f.ks.hget("h", b"f").unwrap(), Some(b("4")));
+  assert_eq!(f.ks.hget("h", b"f").unwrap().cloned(), Some(b("4")));
   f.check();
   assert_eq!(
     message(&f.ks.hset("h", Vec::new()).unwrap_err()),
@@ -34,15 +34,23 @@ fn a_field_repeated_in_one_hset_counts_once_and_keeps_its_last_value() {
 fn hget_hexists_hgetall_on_present_and_missing() {
   let mut f = Fixture::new();
   f.ks.hset("h", pairs(&[("a", "1"), ("b", "2")])).unwrap();
-  assert_eq!(f.ks.hget("h", b"zz").unwrap(), None);
-  assert_eq!(f.ks.hget("missing", b"a").unwrap(), None);
+  assert_eq!(f.ks.hget("h", b"zz").unwrap().cloned(), None);
+  assert_eq!(f.ks.hget("missing", b"a").unwrap().cloned(), None);
   assert!(f.ks.hexists("h", b"a").unwrap());
   assert!(!f.ks.hexists("h", b"zz").unwrap());
   assert!(!f.ks.hexists("missing", b"a").unwrap());
-  let mut all = f.ks.hgetall("h").unwrap();
+  let mut all =
+    f.ks.hgetall("h").unwrap().into_iter().map(|(f, v)| (f.clone(), v.clone())).collect::<Vec<_>>();
   all.sort();
   assert_eq!(all, pairs(&[("a", "1"), ("b", "2")]));
-  assert!(f.ks.hgetall("missing").unwrap().is_empty());
+  assert!(f
+    .ks
+    .hgetall("missing")
+    .unwrap()
+    .into_iter()
+    .map(|(f, v)| (f.clone(), v.clone()))
+    .collect::<Vec<_>>()
+    .is_empty());
   assert_eq!(f.ks.hlen("missing").unwrap(), 0);
 }
 

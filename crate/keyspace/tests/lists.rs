@@ -11,9 +11,15 @@ fn strs(v: Vec<Bytes>) -> Vec<String> {
 fn push_is_variadic_and_returns_the_new_length() {
   let mut f = Fixture::new();
   assert_eq!(f.ks.lpush("l", bs(&["a", "b", "c"])).unwrap(), 3);
-  assert_eq!(strs(f.ks.lrange("l", 0, -1).unwrap()), ["c", "b", "a"]);
+  assert_eq!(
+    strs(f.ks.lrange("l", 0, -1).unwrap().into_iter().cloned().collect::<Vec<_>>()),
+    ["c", "b", "a"]
+  );
   assert_eq!(f.ks.rpush("l", bs(&["x", "y"])).unwrap(), 5);
-  assert_eq!(strs(f.ks.lrange("l", 0, -1).unwrap()), ["c", "b", "a", "x", "y"]);
+  assert_eq!(
+    strs(f.ks.lrange("l", 0, -1).unwrap().into_iter().cloned().collect::<Vec<_>>()),
+    ["c", "b", "a", "x", "y"]
+  );
   assert_eq!(f.ks.llen("l").unwrap(), 5);
   assert_eq!(f.ks.llen("missing").unwrap(), 0);
   let e = f.ks.lpush("l", Vec::new()).unwrap_err();
@@ -41,7 +47,8 @@ fn pops_take_from_either_end_and_remove_the_emptied_key() {
 fn lrange_follows_redis_index_rules() {
   let mut f = Fixture::new();
   f.ks.rpush("l", bs(&["0", "1", "2", "3", "4"])).unwrap();
-  let r = |f: &mut Fixture, a, z| strs(f.ks.lrange("l", a, z).unwrap());
+  let r =
+    |f: &mut Fixture, a, z| strs(f.ks.lrange("l", a, z).unwrap().into_iter().cloned().collect::<Vec<_>>());
   assert_eq!(r(&mut f, 0, 2), ["0", "1", "2"]);
   assert_eq!(r(&mut f, -2, -1), ["3", "4"]);
   assert_eq!(r(&mut f, -100, 1), ["0", "1"]);
@@ -51,7 +58,7 @@ fn lrange_follows_redis_index_rules() {
   assert!(r(&mut f, -1, -2).is_empty());
   assert!(r(&mut f, 0, -6).is_empty());
   assert_eq!(r(&mut f, i64::MIN, i64::MAX).len(), 5);
-  assert!(f.ks.lrange("missing", 0, -1).unwrap().is_empty());
+  assert!(f.ks.lrange("missing", 0, -1).unwrap().into_iter().cloned().collect::<Vec<_>>().is_empty());
   assert_eq!(rank_range(0, -1, 0), None);
 }
 
@@ -59,13 +66,13 @@ fn lrange_follows_redis_index_rules() {
 fn lindex_counts_from_either_end() {
   let mut f = Fixture::new();
   f.ks.rpush("l", bs(&["a", "b", "c"])).unwrap();
-  assert_eq!(f.ks.lindex("l", 0).unwrap(), Some(b("a")));
-  assert_eq!(f.ks.lindex("l", -1).unwrap(), Some(b("c")));
-  assert_eq!(f.ks.lindex("l", -3).unwrap(), Some(b("a")));
-  assert_eq!(f.ks.lindex("l", 3).unwrap(), None);
-  assert_eq!(f.ks.lindex("l", -4).unwrap(), None);
-  assert_eq!(f.ks.lindex("l", i64::MIN).unwrap(), None);
-  assert_eq!(f.ks.lindex("missing", 0).unwrap(), None);
+  assert_eq!(f.ks.lindex("l", 0).unwrap().cloned(), Some(b("a")));
+  assert_eq!(f.ks.lindex("l", -1).unwrap().cloned(), Some(b("c")));
+  assert_eq!(f.ks.lindex("l", -3).unwrap().cloned(), Some(b("a")));
+  assert_eq!(f.ks.lindex("l", 3).unwrap().cloned(), None);
+  assert_eq!(f.ks.lindex("l", -4).unwrap().cloned(), None);
+  assert_eq!(f.ks.lindex("l", i64::MIN).unwrap().cloned(), None);
+  assert_eq!(f.ks.lindex("missing", 0).unwrap().cloned(), None);
 }
 
 #[test]
@@ -84,6 +91,6 @@ fn list_commands_refuse_other_kinds_and_change_nothing() {
   ] {
     assert_eq!(code(&e), "WRONGTYPE");
   }
-  assert_eq!(f.ks.get("s").unwrap(), Some(b("x")));
+  assert_eq!(f.ks.get("s").unwrap().cloned(), Some(b("x")));
   assert_eq!(f.ks.used_memory(), used);
 }
