@@ -18,8 +18,20 @@ async function main() {
   console.log(`${n.toLocaleString('en-US')} entries of "key:i" → "value:i" (${payload.toFixed(1)} bytes of key and value each).\n`)
   const rows = []
 
+  if (LRU) {
+    gc()
+    const heap0 = process.memoryUsage().heapUsed
+    const rss0 = process.memoryUsage().rss
+    const c = new LRU({ max: n * 2 })
+    for (let i = 0; i < n; i++) c.set(key(i), value(i))
+    gc()
+    rows.push(['lru-cache: V8 heap growth', ((process.memoryUsage().heapUsed - heap0) / n).toFixed(0)])
+    rows.push(['lru-cache: process RSS growth', ((process.memoryUsage().rss - rss0) / n).toFixed(0)])
+    c.clear()
+  }
+
   gc()
-  let rss0 = process.memoryUsage().rss
+  const rss0 = process.memoryUsage().rss
   const ks = new Keyspace({ hz: 0 })
   for (let i = 0; i < n; i++) ks.set(key(i), value(i))
   gc()
@@ -28,18 +40,6 @@ async function main() {
   rows.push(['Keyspace: process RSS growth', (rss / n).toFixed(0)])
   ks.close()
   await new Promise((r) => setTimeout(r, 500))
-
-  if (LRU) {
-    gc()
-    const heap0 = process.memoryUsage().heapUsed
-    rss0 = process.memoryUsage().rss
-    const c = new LRU({ max: n * 2 })
-    for (let i = 0; i < n; i++) c.set(key(i), value(i))
-    gc()
-    rows.push(['lru-cache: V8 heap growth', ((process.memoryUsage().heapUsed - heap0) / n).toFixed(0)])
-    rows.push(['lru-cache: process RSS growth', ((process.memoryUsage().rss - rss0) / n).toFixed(0)])
-    c.clear()
-  }
 
   const redis = await startRedis()
   if (redis) {
