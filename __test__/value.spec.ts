@@ -610,7 +610,7 @@ test("a real ES module importing 'lazyfree' gets named exports and a default", a
     ),
   )
   t.deepEqual(JSON.parse(out), {
-    named: ['Dropper', 'NativeValue', 'defaultDropper'],
+    named: ['Dropper', 'Keyspace', 'NativeValue', 'defaultDropper'],
     sameAsRequire: true,
     defaultIsRequire: true,
     defaultDropperIsDropper: true,
