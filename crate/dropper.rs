@@ -194,6 +194,9 @@ enum Link {
   /// No thread yet: it starts with the first value handed over.
   Idle,
   Open(SyncSender<Message>),
+  /// The thread could not be started: every value is freed inline, but the
+  /// dropper was not closed.
+  NoThread,
   Closed,
 }
 
@@ -312,7 +315,7 @@ impl Dropper {
             }
           }
         }
-        Link::Idle | Link::Closed => Some((message, Outcome::InlineClosed)),
+        Link::Idle | Link::NoThread | Link::Closed => Some((message, Outcome::InlineClosed)),
       }
     };
     match refused {
@@ -344,7 +347,7 @@ impl Dropper {
       Err(e) => {
         self.shared.counters.thread_running.store(false, Relaxed);
         *lock(&self.spawn_error) = Some(spawn_error_message(&self.options.name, &e));
-        Link::Closed
+        Link::NoThread
       }
     }
   }

@@ -145,6 +145,7 @@ fn a_thread_that_cannot_be_spawned_leaves_inline_mode() {
   let message = d.take_spawn_error().expect("the spawn should have failed");
   assert!(message.contains("lazyfree-drop"), "{message}");
   assert_eq!(d.take_spawn_error(), None, "reported once");
+  assert!(!d.is_closed(), "a dropper without a thread is not closed");
   assert_eq!(d.defer(list(100), 1), Outcome::InlineClosed);
   let s = d.stats();
   assert!(!s.thread_running);
