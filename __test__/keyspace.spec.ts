@@ -622,3 +622,21 @@ test('close stops the keyspace and hands its keys to the dropper', async (t) => 
   t.throws(() => ks.get('k0'), { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED' })
   t.throws(() => ks.size, { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED' })
 })
+
+test('a keyspace nobody references is collected and its keys go to its dropper', async (t) => {
+  const dropper = new Dropper()
+  ;(() => {
+    for (let i = 0; i < 20; i++) {
+      const ks = new Keyspace({ dropper, hz: 100 })
+      ks.set('a', '1')
+      ks.set('b', '2')
+    }
+  })()
+  const collected = await until(() => {
+    globalThis.gc?.()
+    return dropper.stats().deferred === 40
+  }, 10_000)
+  t.true(collected, `deferred ${dropper.stats().deferred} of 40`)
+  await dropper.drain()
+  t.is(dropper.stats().freed, 40)
+})
