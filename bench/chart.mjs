@@ -58,6 +58,9 @@ function spec(chart) {
     zset: `zset ${short(chart.n)}`,
     burst: `burst ${short(chart.burst.values)}×${short(chart.burst.elements)}`,
   }
+  // Only the paths this run measured (the SCHED_BATCH one is an experiment).
+  const present = new Set(chart.rows.map((r) => r.label))
+  const shown = order.map((label, i) => [label, colors[i]]).filter(([label]) => present.has(label))
   // Log scales cannot show 0: a hold too short to time shows at 1 µs.
   const values = chart.rows.map((r) => ({
     ...r,
@@ -69,7 +72,7 @@ function spec(chart) {
     field: 'label',
     type: 'nominal',
     title: null,
-    scale: { domain: order, range: colors },
+    scale: { domain: shown.map(([l]) => l), range: shown.map(([, c]) => c) },
     legend: { orient: 'bottom', columns: 3, labelFontSize: 12, labelLimit: 0, symbolType: 'square' },
   }
   const x = { field: 'data', type: 'nominal', title: null, sort: dataOrder.map((d) => dataLabel[d]), axis: { labelAngle: 0, labelFontSize: 12 } }
@@ -77,7 +80,7 @@ function spec(chart) {
     width: 1000,
     height: 250,
     transform: filter ? [{ filter }] : [],
-    encoding: { x, xOffset: { field: 'label', type: 'nominal', sort: order }, color },
+    encoding: { x, xOffset: { field: 'label', type: 'nominal', sort: shown.map(([l]) => l) }, color },
     layer: [
       {
         mark: { type: 'bar' },

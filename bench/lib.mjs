@@ -262,8 +262,8 @@ export function preemptions() {
  * first interval after an enable or a reset, and the stall must land in a
  * recorded one. `held` is how long the JavaScript thread was held by the
  * release itself; `act.settle()` then waits (without blocking) until the
- * memory is gone, and the window stays open `tail` ms longer. `preempted`
- * counts the times the thread lost its CPU during the release.
+ * memory is gone (`settleMs`), and the window stays open `tail` ms longer.
+ * `preempted` counts the times the thread lost its CPU during the release.
  */
 export async function loopWindow(act, { tail = 30 } = {}) {
   collect()
@@ -278,12 +278,15 @@ export async function loopWindow(act, { tail = 30 } = {}) {
   const info = act.release()
   const held = elapsedMs(start)
   const preempted = preemptions() - switches
+  const settleStart = now()
   const settled = act.settle ? await act.settle(info) : undefined
+  const settleMs = elapsedMs(settleStart)
   await sleep(tail)
   loop.disable()
   return {
     held,
     preempted,
+    settleMs,
     max: loop.max / 1e6,
     p99: loop.percentile(99) / 1e6,
     mean: loop.mean / 1e6,

@@ -18,14 +18,18 @@
 //   - Map dropped + gc(): the same entries in a Map, the reference dropped
 //     and collected inside the window by a forced full collection (gc(), so
 //     the collection lands in the window; see docs/bench.md);
-//   - idle loop: nothing released: the noise floor of the window.
+//   - idle loop: nothing released, measured right after the dropper and for
+//     as long as the dropper's window lasted: the noise floor.
 // "JS held" is the synchronous time of the release (for the Map, of gc());
 // "loop max" / "p99" are the event-loop delays recorded from just before the
-// release until the memory is gone (the dropper drained) plus 30 ms. On Linux
+// release until the memory is gone (the dropper drained) plus 30 ms; "window"
+// is how long the histogram recorded (5 ms before the release, the release,
+// the wait, 30 ms after; the 30 ms before the reset are not recorded). On Linux
 // the notes count the releases during which the JavaScript thread was
 // preempted (an involuntary context switch): time spent waiting for a CPU.
 //
-// --sched-batch (Linux, needs chrt) adds an experiment: a second dropper
+// --kinds=set,zset measures only the named data (list, hash, set, zset,
+// burst). --sched-batch (Linux, needs chrt) adds an experiment: a second dropper
 // whose thread is switched to SCHED_BATCH, a policy whose wake-ups never
 // preempt the running thread.
 
@@ -45,6 +49,7 @@ import {
   progressDone,
   requireGc,
   short,
+  sleep,
   table,
   times,
   writeResults,
@@ -139,11 +144,21 @@ const PATHS = [
   {
     id: 'idle',
     label: 'idle loop (floor)',
-    prepare: () => {
+    // Measured right after the dropper, and kept open as long as the
+    // dropper's window was: the maximum of a longer window is larger on a
+    // noisy machine, and the floor must not be shorter than what it bounds.
+    prepare: (kind, previous) => {
       const start = now()
       collect()
       const gcBaseline = elapsedMs(start)
-      return { release: () => undefined, settle: () => ({ gcBaseline }) }
+      const wait = previous.dropper?.settleMs ?? 0
+      return {
+        release: () => undefined,
+        settle: async () => {
+          await sleep(wait)
+          return { gcBaseline }
+        },
+      }
     },
   },
   {
@@ -221,7 +236,8 @@ const PATHS = [
 ]
 
 async function main() {
-  const kinds = Object.keys(KINDS)
+  const only = process.argv.find((a) => a.startsWith('--kinds='))?.slice('--kinds='.length).split(',')
+  const kinds = Object.keys(KINDS).filter((k) => !only || only.includes(k))
   console.log(
     header(
       'Release stall',
@@ -245,11 +261,15 @@ async function main() {
     const paths = PATHS.filter((p) => (!p.only || p.only === name) && (!p.experiment || batch))
     for (let rep = 0; rep < REPS; rep++) {
       step++
-      for (const path of paths) {
+      // The idle floor right after the dropper, as long as its window.
+      const measured = {}
+      const order = [...paths.filter((p) => p.id === 'dropper'), ...paths.filter((p) => p.id !== 'dropper')]
+      for (const path of order) {
         const eta = step > 1 ? ` — about ${Math.round((((Date.now() - started) / (step - 1)) * (total - step + 1)) / 1000)} s left` : ''
         progress(`[stall ${step}/${total}] ${name} (run ${rep + 1}/${REPS}): ${path.label}…${eta}`)
-        const act = path.prepare(KINDS[name])
+        const act = path.prepare(KINDS[name], measured)
         const m = await loopWindow(act)
+        measured[path.id] = m
         ;(raw[name][path.id] ??= []).push(m)
       }
     }
@@ -267,6 +287,7 @@ async function main() {
         held: median(runs.map((r) => r.held)),
         max: median(runs.map((r) => r.max)),
         p99: median(runs.map((r) => r.p99)),
+        window: median(runs.map((r) => 5 + r.held + r.settleMs + 30)),
         inlineFull: runs[0].inlineFull,
         preempted: runs.filter((r) => r.preempted > 0).length,
         runs: runs.length,
@@ -293,11 +314,12 @@ async function main() {
         ms(c.max),
         ms(c.p99),
         path.id === 'idle' ? '' : `${c.max - idle.max >= 0 ? '+' : ''}${ms(c.max - idle.max)}`,
+        ms(c.window),
         notes.join('; '),
       ])
     }
   }
-  console.log(table(['data', 'path', 'JS held', '× dropper', 'loop max', 'loop p99', 'max vs idle', 'notes'], rows, 2))
+  console.log(table(['data', 'path', 'JS held', '× dropper', 'loop max', 'loop p99', 'max vs idle', 'window', 'notes'], rows, 2))
   const after = dropper.stats()
   console.log(
     `\ndropper totals: deferred ${count(after.deferred)}, freed ${count(after.freed)}, ` +
@@ -306,7 +328,7 @@ async function main() {
 
   // The goals, reported (never asserted).
   const goals = []
-  for (const name of ['list', 'hash', 'set', 'zset']) {
+  for (const name of ['list', 'hash', 'set', 'zset'].filter((k) => summary[k])) {
     const s = summary[name]
     goals.push({
       data: name,
@@ -325,7 +347,9 @@ async function main() {
     )
   }
 
-  const file = writeResults('stall', {
+  // Experiments (--kinds, --sched-batch) never replace the full table's results.
+  const experiment = only || batch
+  const file = writeResults(experiment ? 'stall-experiment' : 'stall', {
     n: N,
     burst: { values: BURST, elements: BURST_SIZE },
     reps: REPS,
