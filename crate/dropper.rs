@@ -463,7 +463,7 @@ fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
   // Background work: when woken on a busy machine, it must not preempt the
   // thread that handed it the value. (Not under loom, whose threads are not
   // OS threads.)
-  #[cfg(not(loom))]
+  #[cfg(not(all(loom, test)))]
   crate::glue::os::lower_current_thread_priority();
   let counters = &shared.counters;
   while let Ok(Message { garbage, count, bytes }) = rx.recv() {

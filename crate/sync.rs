@@ -2,9 +2,10 @@
 //! they can be swapped for loom's model-checked ones.
 //!
 //! In a normal build this module only re-exports `std`: `Arc`, `Mutex`, the
-//! atomics, `thread`, and the bounded `mpsc::sync_channel`. Built with
-//! `--cfg loom` (see `crate/dropper/loom.rs`), the same names are loom's
-//! primitives, so a model test explores every interleaving of the drop
+//! atomics, `thread`, and the bounded `mpsc::sync_channel`. In the tests built
+//! with `--cfg loom` (see `crate/dropper/loom.rs`; loom is a dev-dependency,
+//! so a non-test build keeps `std` even under that cfg), the same names are
+//! loom's primitives, so a model test explores every interleaving of the drop
 //! thread, the producers and the waiters. loom has no bounded channel, so
 //! under loom `mpsc` is a small one built from loom's `Mutex` and `Condvar`
 //! with `std`'s semantics for everything the dropper relies on:
@@ -15,36 +16,36 @@
 //!   is empty and every sender has been dropped;
 //! - dropping the receiver drops whatever is still queued.
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, test)))]
 pub use std::sync::{Arc, Mutex, MutexGuard};
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, test)))]
 pub use std::thread;
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, test)))]
 pub mod atomic {
   pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 }
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, test)))]
 pub mod mpsc {
   pub use std::sync::mpsc::{sync_channel, Receiver, RecvError, SyncSender, TrySendError};
 }
 
-#[cfg(loom)]
+#[cfg(all(loom, test))]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-#[cfg(loom)]
+#[cfg(all(loom, test))]
 pub use loom::thread;
 
-#[cfg(loom)]
+#[cfg(all(loom, test))]
 pub mod atomic {
   pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 }
 
 /// A bounded channel for loom models, with `std::sync::mpsc::sync_channel`'s
 /// semantics for `try_send`, `recv` and disconnection (module doc).
-#[cfg(loom)]
+#[cfg(all(loom, test))]
 pub mod mpsc {
   use std::collections::VecDeque;
 
