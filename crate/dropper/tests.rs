@@ -241,24 +241,32 @@ fn options_from_javascript_numbers_are_checked() {
   }
 }
 
+/// Fields of `/proc/thread-self/stat` after the command name (which may hold
+/// spaces) from field 4 of proc(5) on: index 0 is field 4.
+#[cfg(target_os = "linux")]
+fn own_stat() -> Vec<i64> {
+  let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+  stat[stat.rfind(')').unwrap() + 2..].split(' ').skip(1).map(|f| f.trim().parse().unwrap_or(-1)).collect()
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn the_drop_thread_runs_at_a_lower_priority_than_its_creator() {
-  struct Nice(Sender<i32>);
-  impl Drop for Nice {
+  // proc(5): field 19 is nice, field 41 the scheduling policy.
+  const NICE: usize = 19 - 4;
+  const POLICY: usize = 41 - 4;
+  struct Probe(Sender<Vec<i64>>);
+  impl Drop for Probe {
     fn drop(&mut self) {
-      let nice = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-      // Field 19 of stat is the nice value; the command name (field 2) may
-      // hold spaces, so count from the closing parenthesis.
-      let after = &nice[nice.rfind(')').unwrap() + 2..];
-      let _ = self.0.send(after.split(' ').nth(16).unwrap().parse().unwrap());
+      let _ = self.0.send(own_stat());
     }
   }
   let d = Dropper::spawn(Options::default());
   let (tx, rx) = channel();
-  d.defer_other(Box::new(Nice(tx)), 1, 0);
-  let thread_nice = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-  let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-  let own_nice: i32 = own[own.rfind(')').unwrap() + 2..].split(' ').nth(16).unwrap().parse().unwrap();
-  assert_eq!(thread_nice, (own_nice + crate::glue::os::DROP_THREAD_NICE).min(19));
+  d.defer_other(Box::new(Probe(tx)), 1, 0);
+  let thread = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+  let own = own_stat();
+  assert_eq!(thread[NICE], (own[NICE] + crate::glue::os::DROP_THREAD_NICE as i64).min(19));
+  assert_eq!(thread[POLICY], libc::SCHED_BATCH as i64);
+  assert_eq!(own[POLICY], libc::SCHED_OTHER as i64, "the caller's own policy is left alone");
 }

@@ -4,8 +4,10 @@
 //! the drop thread wakes; on a machine whose cores are all busy, a woken
 //! thread of equal priority may preempt the waker for a whole time slice,
 //! and that is a stall on the event loop after all. On Linux the drop thread
-//! therefore runs at nice +10 (a per-thread setting there), so the scheduler
-//! favours the event loop. Elsewhere it keeps the default priority.
+//! therefore runs under `SCHED_BATCH` (the policy for CPU-bound work that
+//! should not preempt on wake-up) at nice +10 (both per-thread settings
+//! there), so the scheduler favours the event loop. Elsewhere it keeps the
+//! default priority.
 
 /// How much lower than its creator the drop thread runs (Linux nice steps).
 pub const DROP_THREAD_NICE: i32 = 10;
@@ -13,6 +15,15 @@ pub const DROP_THREAD_NICE: i32 = 10;
 /// Lowers the calling thread's scheduling priority; best effort.
 #[cfg(target_os = "linux")]
 pub fn lower_current_thread_priority() {
+  let param = libc::sched_param { sched_priority: 0 };
+  // SAFETY: `pthread_self` has no preconditions; `pthread_setschedparam` on
+  // the calling thread with SCHED_BATCH and priority 0 (the only priority that
+  // policy accepts) changes only this thread's policy, and its failure
+  // (reported by the return value) leaves everything as it was. `param`
+  // outlives the call.
+  unsafe {
+    libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_BATCH, &param);
+  }
   // SAFETY: `gettid` has no preconditions; `setpriority` with PRIO_PROCESS
   // and a thread id changes only that thread's nice value, and its failure
   // (reported by the return value) leaves everything as it was.
