@@ -155,12 +155,20 @@ test('Maps, plain objects and pair lists round-trip as hashes (Map out, last val
       fc.array(fc.tuple(objectKeys, textScalars), { maxLength: 20 }),
       fc.boolean(),
       (pairs, entries, nullProto) => {
-        const fromPairs = hashModel(pairs)
-        for (const v of [NativeValue.from(new Map(pairs)), NativeValue.hash(new Map(pairs)), NativeValue.hash(pairs)]) {
+        // A Map first keeps one entry per JS key (at its first position, with
+        // its last value); then fields equal as bytes collapse, the last in
+        // iteration order winning. A pair list goes straight to the second step.
+        const viaMap = hashModel([...new Map(pairs)])
+        const cases: Array<[NativeValue, Map<string, string>]> = [
+          [NativeValue.from(new Map(pairs)), viaMap],
+          [NativeValue.hash(new Map(pairs)), viaMap],
+          [NativeValue.hash(pairs), hashModel(pairs)],
+        ]
+        for (const [v, model] of cases) {
           deepStrictEqual(v.kind, 'hash')
-          deepStrictEqual(v.length, fromPairs.size)
+          deepStrictEqual(v.length, model.size)
           const out = v.toJS('buffer') as Map<Buffer, Buffer>
-          deepStrictEqual(new Map([...out].map(([k, x]) => [hex(k), hex(x)])), fromPairs)
+          deepStrictEqual(new Map([...out].map(([k, x]) => [hex(k), hex(x)])), model)
         }
         // A plain object (either prototype): own string keys, as a Map of text.
         const object = Object.fromEntries(entries) as Record<string, Scalar>
@@ -448,7 +456,7 @@ const commands: fc.Arbitrary<[string, unknown[]]> = fc.oneof(
   fc.tuple(fc.constant('zincrby'), fc.tuple(key, fc.oneof(count, fc.double()), member)),
   fc.tuple(fc.constantFrom('exists', 'del', 'unlink'), fc.array(key, { maxLength: 3 })),
   fc.tuple(fc.constant('rename'), fc.tuple(key, key)),
-  fc.tuple(fc.constant('keys'), fc.oneof(fc.constant([]), fc.tuple(fc.oneof(fc.constantFrom('*', 'a*', '[', '\\', '?'), wrong)))),
+  fc.tuple(fc.constant('keys'), fc.oneof(fc.constant([] as unknown[]), fc.tuple(fc.oneof(fc.constantFrom('*', 'a*', '[', '\\', '?'), wrong)))),
   fc.tuple(fc.constantFrom('expire', 'pexpire'), fc.tuple(key, ttl)),
   fc.tuple(fc.constant('flush'), fc.tuple(fc.constantFrom<unknown>({ async: 'yes' }, { bogus: true }, null, 1, 'async'))),
   fc.tuple(fc.constant('setValue'), fc.tuple(key, fc.constantFrom<unknown>('value', null, { kind: 'list' }))),
