@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Case 4, allocator: how long the drop thread needs per element with the
 // system allocator and with mimalloc and jemalloc as Rust's global allocator
-// (Cargo features `mimalloc`, `jemalloc`), and whether freeing on another
+// (Cargo features `system-allocator`, `mimalloc`; jemalloc is the Linux default), and whether freeing on another
 // thread leaves work behind for the JavaScript thread.
 //
 //   npm run bench:alloc [-- --quick]
@@ -51,10 +51,14 @@ const ROUNDS = pick(3, 1)
 const THREAD_NAME = 'lf-alloc-bench'
 
 const ALLOCATORS = [
-  { id: 'system', label: 'system (default)', features: [] },
+  // jemalloc is the default on Linux; elsewhere the system allocator is.
+  ...(process.platform === 'linux'
+    ? [
+        { id: 'system', label: 'system', features: ['system-allocator'] },
+        { id: 'jemalloc', label: 'jemalloc (default)', features: [] },
+      ]
+    : [{ id: 'system', label: 'system (default)', features: [] }]),
   { id: 'mimalloc', label: 'mimalloc', features: ['mimalloc'] },
-  // jemalloc does not build for MSVC targets.
-  ...(process.platform === 'win32' ? [] : [{ id: 'jemalloc', label: 'jemalloc', features: ['jemalloc'] }]),
 ]
 
 // ---------------------------------------------------------------- child --

@@ -23,13 +23,18 @@ pub mod sync;
 pub mod value;
 pub mod zset;
 
-// Optional global allocators for the addon's own heap (Cargo features
-// `mimalloc` and `jemalloc`; the system allocator otherwise). docs/bench.md
-// compares them.
+// The addon's own heap. On Linux it is jemalloc: glibc's malloc files small
+// chunks freed by the drop thread into the arena of the thread that allocated
+// them, and the JavaScript thread then pays to consolidate millions of them
+// on a later allocation — a stall of hundreds of milliseconds after a 1M-field
+// hash was freed "in the background" (bench/alloc.mjs, README "Allocator").
+// jemalloc returns them to their arena from the freeing thread. Windows and
+// macOS keep their system allocators, which do not defer that work. Features
+// `system-allocator` and `mimalloc` pick another, for comparison.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[cfg(all(feature = "jemalloc", not(feature = "mimalloc"), not(target_env = "msvc")))]
+#[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
