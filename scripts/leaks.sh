@@ -7,7 +7,12 @@
 # The addon is built for this run with symbols (release profile, debug info,
 # not stripped) into target/leaks/, and loaded through
 # NAPI_RS_NATIVE_LIBRARY_PATH, so the shipped build is left alone and the
-# stacks name our functions. Linux only (valgrind).
+# stacks name our functions. It is built with the system allocator (Cargo
+# feature system-allocator): the shipped Linux build's heap is jemalloc,
+# which takes its pages straight from the OS, so valgrind, which watches
+# malloc and free, would not see the addon's allocations at all. What is
+# checked is that every allocation is freed, which does not depend on the
+# allocator. Linux only (valgrind).
 #
 # What is filtered, and why:
 # - Only loss records with a frame in lazyfree's .node count. Node itself
@@ -38,7 +43,7 @@ fi
 node scripts/ensure.js
 echo "leaks: building the addon with symbols into target/leaks/"
 CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
-  cargo build --quiet --release --lib --target-dir target/leaks
+  cargo build --quiet --release --lib --features system-allocator --target-dir target/leaks
 addon="$PWD/target/leaks/lazyfree.node"
 cp target/leaks/release/liblazyfree.so "$addon"
 

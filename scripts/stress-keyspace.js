@@ -28,8 +28,12 @@
 
 const { spawnSync } = require('node:child_process')
 
-if (typeof globalThis.gc !== 'function') {
-  const r = spawnSync(process.execPath, ['--expose-gc', __filename, ...process.argv.slice(2)], { stdio: 'inherit' })
+// Measured as in stress-dropper.js: a child with full GCs, jemalloc's decay
+// at 0 (RSS shows what is still allocated) and V8's young generation fixed.
+if (typeof globalThis.gc !== 'function' || process.env._RJEM_MALLOC_CONF === undefined) {
+  const env = { _RJEM_MALLOC_CONF: 'dirty_decay_ms:0,muzzy_decay_ms:0', ...process.env }
+  const v8 = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16']
+  const r = spawnSync(process.execPath, [...v8, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env })
   process.exit(r.status ?? 1)
 }
 
