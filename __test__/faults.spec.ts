@@ -139,9 +139,10 @@ test('a process ending (return, exit, throw) at eight points with thousands of v
     t.is(out.counted, out.offered, `${what}: every value offered was counted`)
     t.true(out.pending >= 1000, `${what}: ${out.pending} values were pending when it ended`)
     if (c.how === 'throw') t.regex(r.stderr, /uncaught on purpose/, what)
+    // How fast it went is reported, not asserted (timings belong in bench/):
+    // the behaviour checked is that it exited on its own, with its code,
+    // while values were still pending.
     delays.push(r.exitedAt - out.at)
-    // Generous on a loaded machine; typical figures are tens of milliseconds.
-    t.true(r.exitedAt - out.at < 10_000, `${what}: exited ${r.exitedAt - out.at} ms after it ended`)
   }
   delays.sort((a, b) => a - b)
   t.log(`${runs.length} processes; from ending to exit: median ${delays[delays.length >> 1]} ms, max ${delays.at(-1)} ms`)
