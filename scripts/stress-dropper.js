@@ -48,19 +48,10 @@
 // so the three measured rounds reach the same plateau only if nothing leaks.
 'use strict'
 
-const { spawnSync } = require('node:child_process')
+const { runMeasured, TOLERANCE, PLATEAU, PLATEAU_FLOOR, mib } = require('./stress-lib')
 
-// Runs itself again with full GCs available (so that the V8 heap is not
-// what moves between rounds) and with the addon's allocator told to return
-// freed pages at once (so that RSS after a drain shows what is still
-// allocated; see the top of this file). Set _RJEM_MALLOC_CONF yourself to
-// measure with other settings.
-if (typeof globalThis.gc !== 'function' || process.env._RJEM_MALLOC_CONF === undefined) {
-  const env = { _RJEM_MALLOC_CONF: 'dirty_decay_ms:0,muzzy_decay_ms:0', ...process.env }
-  const v8 = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16']
-  const r = spawnSync(process.execPath, [...v8, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env })
-  process.exit(r.status ?? 1)
-}
+// Measured in a child set up for it (stress-lib.js; see the top of this file).
+runMeasured(__filename)
 
 const { setTimeout: sleep } = require('node:timers/promises')
 const { NativeValue, defaultDropper } = require('..')
@@ -68,10 +59,6 @@ const { NativeValue, defaultDropper } = require('..')
 const FLOOD_SECONDS = Number(process.env.STRESS_SECONDS ?? 30)
 const ROUNDS = Number(process.env.STRESS_ROUNDS ?? 3)
 const WARMUP_SECONDS = FLOOD_SECONDS / ROUNDS
-const TOLERANCE = 0.1
-const PLATEAU = 0.025
-/** The plateau's floor: memory outside the V8 heap moves by a few MiB between rounds whatever the size. */
-const PLATEAU_FLOOR = 6 * 1024 * 1024
 const BATCH = 32
 /** Values built and then released at once: more than the queue's 4096 slots. */
 const BURST = 6000
@@ -84,8 +71,6 @@ const CANARY = Number(process.env.STRESS_CANARY ?? 0)
 const CANARY_EVERY = CANARY > 0 ? Math.round(1 / CANARY) : 0
 const leaked = []
 
-const MiB = 1024 * 1024
-const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
 
 // Templates, built once: conversion copies them into native memory each
 // time, so the JavaScript heap stays the same size and only native memory

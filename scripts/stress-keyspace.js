@@ -26,16 +26,10 @@
 // When this build has no Keyspace export, it says so and exits 0.
 'use strict'
 
-const { spawnSync } = require('node:child_process')
+const { runMeasured, TOLERANCE, PLATEAU, PLATEAU_FLOOR, mib } = require('./stress-lib')
 
-// Measured as in stress-dropper.js: a child with full GCs, jemalloc's decay
-// at 0 (RSS shows what is still allocated) and V8's young generation fixed.
-if (typeof globalThis.gc !== 'function' || process.env._RJEM_MALLOC_CONF === undefined) {
-  const env = { _RJEM_MALLOC_CONF: 'dirty_decay_ms:0,muzzy_decay_ms:0', ...process.env }
-  const v8 = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16']
-  const r = spawnSync(process.execPath, [...v8, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env })
-  process.exit(r.status ?? 1)
-}
+// Measured in a child set up for it (stress-lib.js; see the top of this file).
+runMeasured(__filename)
 
 const { setTimeout: sleep } = require('node:timers/promises')
 const lazyfree = require('..')
@@ -50,12 +44,6 @@ if (typeof Keyspace !== 'function') {
 const SECONDS = Number(process.env.STRESS_KEYSPACE_SECONDS ?? 15)
 const ROUNDS = 3
 const WARMUP_SECONDS = Math.min(3, SECONDS / ROUNDS)
-const TOLERANCE = 0.1
-const PLATEAU = 0.025
-/** The plateau's floor: RSS moves by a few MiB between rounds whatever the size. */
-const PLATEAU_FLOOR = 6 * 1024 * 1024
-const MiB = 1024 * 1024
-const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
 
 /** A small deterministic generator (mulberry32), so a failing run can be replayed with STRESS_SEED. */
 function rng(seed) {
