@@ -299,6 +299,8 @@ export class NativeValue {
    * zset an array of `[member, score]` in Redis order (score, then member bytes).
    *
    * @throws Error with `code === 'ERR_LAZYFREE_RELEASED'` once released.
+   * @throws RangeError when a string is too long for a JavaScript string
+   *   (V8's limit, about 512 MiB); `toJS('buffer')` has no such limit.
    */
   toJS(): JsOutput
   toJS(encoding: 'buffer'): JsBufferOutput

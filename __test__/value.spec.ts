@@ -617,3 +617,15 @@ test("a real ES module importing 'lazyfree' gets named exports and a default", a
     roundTrip: ['a', 'b'],
   })
 })
+
+test('a string value too long for a JavaScript string throws RangeError from toJS(), and toJS("buffer") still works', (t) => {
+  const length = 2 ** 29 + 16
+  const huge = NativeValue.from(Buffer.alloc(length, 0x61))
+  t.throws(() => huge.toJS(), { instanceOf: RangeError, message: /too many for a JavaScript string.*toJS\('buffer'\)/ })
+  t.false(huge.released)
+  const copy = huge.toJS('buffer') as Buffer
+  t.is(copy.length, length)
+  t.is(copy[length - 1], 0x61)
+  t.false(huge.release(), 'a string is never large: freed inline')
+  t.true(huge.released)
+})

@@ -46,6 +46,11 @@ pub type Conv<T> = Result<T, ConvError>;
 const SCALARS: &str = "a string, Buffer, TypedArray, DataView, ArrayBuffer, finite number or bigint";
 const VALUES: &str = "a string, Buffer, TypedArray, DataView, ArrayBuffer, finite number, bigint, array, Set, Map or plain object";
 
+/// Below this many UTF-8 bytes a string always fits V8's length limit
+/// (2^29 - 24 UTF-16 units on 64-bit targets, at least one per byte); a
+/// failure to create a longer one is that limit.
+const MAX_STRING_BYTES_CERTAIN: usize = (1 << 29) - 24;
+
 /// Largest integer a double holds exactly; integers below it print without
 /// going back to JavaScript.
 const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
@@ -390,7 +395,19 @@ impl Converter {
 
   /// Bytes out: a UTF-8 string, or a `Buffer`.
   pub fn bytes_to_js(&self, bytes: &[u8], buffers: bool) -> Conv<Handle> {
-    Ok(if buffers { self.js.create_buffer(bytes)? } else { self.js.create_string(bytes)? })
+    if buffers {
+      return Ok(self.js.create_buffer(bytes)?);
+    }
+    self.js.create_string(bytes).map_err(|e| {
+      if bytes.len() > MAX_STRING_BYTES_CERTAIN {
+        ConvError::Bad(LfError::Range(format!(
+          "{} bytes are too many for a JavaScript string (V8's limit is about 512 MiB); use toJS('buffer')",
+          bytes.len()
+        )))
+      } else {
+        ConvError::Napi(e)
+      }
+    })
   }
 
   fn array_of<'a>(&self, items: impl ExactSizeIterator<Item = &'a Bytes>, buffers: bool) -> Conv<Handle> {
