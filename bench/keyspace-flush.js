@@ -13,6 +13,9 @@ async function stall(fn) {
   const h = monitorEventLoopDelay({ resolution: 1 })
   h.enable()
   await new Promise((r) => setTimeout(r, 20))
+  // The first interval after a reset is not recorded: let one pass first.
+  h.reset()
+  await new Promise((r) => setTimeout(r, 5))
   const t0 = process.hrtime.bigint()
   fn()
   const call = process.hrtime.bigint() - t0
@@ -27,6 +30,8 @@ async function main() {
   const { Keyspace, Dropper, NativeValue } = lazyfree()
   console.log(`# Flush stall (${machine()})\n`)
   const rows = []
+  const idle = await stall(() => {})
+  rows.push(['nothing (idle loop, the floor)', `${ms(idle.call)} ms`, `${ms(idle.maxDelay)} ms`, '—'])
   for (const async of [false, true]) {
     const dropper = new Dropper()
     const ks = new Keyspace({ hz: 0, dropper })

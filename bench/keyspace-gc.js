@@ -1,14 +1,52 @@
-// The GC tax: what a full garbage collection costs while 1M or 5M entries
-// live in a Map (on the V8 heap) versus in a Keyspace (off it).
+// The GC tax: what garbage collection costs an application while 1M or 5M
+// entries live in a Map or lru-cache (on the V8 heap) versus in a Keyspace
+// (off it), against an empty heap.
 //
 //   node --expose-gc bench/keyspace-gc.js [entries=1000000,5000000]
 //
-// For each size and store: fill, then time five full collections and report
-// the median pause and the V8 heap in use. The Keyspace keeps its bytes in
-// native memory, so V8 has almost nothing to trace.
+// Table 1: for each size and store, fill, then run a fixed 3 s allocation
+// churn (short-lived objects and strings, a few surviving a while, as request
+// handling makes) and report the total GC pause time V8 reports
+// (PerformanceObserver 'gc' entries) and the event loop's p99 and max
+// (monitorEventLoopDelay) during it. Table 2: the median of five forced full
+// collections with the entries alive. The Keyspace keeps its bytes in native
+// memory, so V8 has almost nothing to trace.
 'use strict'
 
+const { PerformanceObserver, monitorEventLoopDelay } = require('node:perf_hooks')
 const { lazyfree, lruCache, ms, table, machine, gc } = require('./keyspace-lib')
+
+const CHURN_MS = 3000
+
+/** Allocates like a busy server for CHURN_MS; reports GC pauses and loop delay meanwhile. */
+async function churn() {
+  let pause = 0
+  let count = 0
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      pause += e.duration
+      count++
+    }
+  })
+  obs.observe({ entryTypes: ['gc'] })
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
+  const survivors = new Array(50_000)
+  const end = Date.now() + CHURN_MS
+  let i = 0
+  while (Date.now() < end) {
+    for (let j = 0; j < 5_000; j++, i++) {
+      const o = { id: i, name: `user:${i}`, tags: [i & 7, i & 15], body: 'x'.repeat(64 + (i & 63)) }
+      if ((i & 15) === 0) survivors[(i >> 4) % survivors.length] = o
+    }
+    await new Promise((r) => setImmediate(r))
+  }
+  loop.disable()
+  // Entries are delivered asynchronously: let the last ones arrive.
+  await new Promise((r) => setTimeout(r, 50))
+  obs.disconnect()
+  return { pause, count, p99: loop.percentile(99), max: loop.max }
+}
 
 function fullGcPauses(times = 5) {
   const pauses = []
@@ -21,12 +59,17 @@ function fullGcPauses(times = 5) {
   return pauses[Math.floor(pauses.length / 2)]
 }
 
-function main() {
+async function main() {
   const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number)
   const { Keyspace } = lazyfree()
   const LRU = lruCache()
   console.log(`# GC tax (${machine()})\n`)
-  const rows = []
+  const churnRows = []
+  const fullRows = []
+  const row = (n, name, heap, c) => [n, name, `${(heap / 1048576).toFixed(0)} MiB`, `${c.pause.toFixed(0)} ms`, String(c.count), `${ms(c.p99)} ms`, `${ms(c.max)} ms`]
+  gc()
+  const empty = await churn()
+  churnRows.push(['0', 'empty heap', '0 MiB', `${empty.pause.toFixed(0)} ms`, String(empty.count), `${ms(empty.p99)} ms`, `${ms(empty.max)} ms`])
   for (const n of sizes) {
     const stores = [
       ['Map', () => {
@@ -52,12 +95,21 @@ function main() {
       for (let i = 0; i < n; i++) store.set(`key:${i}`, `value:${i}:${i * 31}`)
       gc()
       const heap = process.memoryUsage().heapUsed - baseHeap
+      const c = await churn()
+      churnRows.push(row(n.toLocaleString('en-US'), name, heap, c))
       const pause = fullGcPauses()
-      rows.push([n.toLocaleString('en-US'), name, `${(heap / 1048576).toFixed(0)} MiB`, `${ms(pause)} ms`, `${ms(baseline)} ms`])
+      fullRows.push([n.toLocaleString('en-US'), name, `${(heap / 1048576).toFixed(0)} MiB`, `${ms(pause)} ms`, `${ms(baseline)} ms`])
       store.drop()
+      gc()
     }
   }
-  table(['entries', 'store', 'V8 heap in use', 'full GC pause (median of 5)', 'empty-heap GC pause'], rows)
+  console.log(`During a ${CHURN_MS / 1000} s allocation churn:\n`)
+  table(['entries', 'store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max'], churnRows)
+  console.log('\nForced full collections with the entries alive:\n')
+  table(['entries', 'store', 'V8 heap in use', 'full GC pause (median of 5)', 'empty-heap GC pause'], fullRows)
 }
 
-main()
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
