@@ -173,11 +173,22 @@ async function parent() {
         'drop-thread time is its CPU time (schedstat), the JS-thread times are wall clock.',
     ),
   )
+  // A quick run compiles nothing: it measures the default build (the one
+  // `npm run build` made) and any other allocator's build an earlier full
+  // `npm run bench:alloc` left behind, and names the ones it skipped.
   const dirs = {}
-  for (const [i, alloc] of ALLOCATORS.entries()) dirs[alloc.id] = await build(alloc, i)
-  const runs = Object.fromEntries(ALLOCATORS.map((a) => [a.id, []]))
+  const skipped = []
+  for (const [i, alloc] of ALLOCATORS.entries()) {
+    if (!options.quick) dirs[alloc.id] = await build(alloc, i)
+    else if (alloc.features.length === 0) dirs[alloc.id] = root
+    else if (existsSync(libraryFile(join(root, 'target', 'bench-alloc', alloc.id)))) {
+      dirs[alloc.id] = snapshotPackage(`alloc-${alloc.id}`, libraryFile(join(root, 'target', 'bench-alloc', alloc.id)))
+    } else skipped.push(alloc.id)
+  }
+  const ALLOCATORS_RUN = ALLOCATORS.filter((a) => dirs[a.id] !== undefined)
+  const runs = Object.fromEntries(ALLOCATORS_RUN.map((a) => [a.id, []]))
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ALLOCATORS : [...ALLOCATORS].reverse()
+    const order = round % 2 === 0 ? ALLOCATORS_RUN : [...ALLOCATORS_RUN].reverse()
     for (const alloc of order) {
       progress(`[alloc round ${round + 1}/${ROUNDS}] ${alloc.id}: converting, freeing inline and on the thread…`)
       runs[alloc.id].push(runChild(alloc, dirs[alloc.id]))
@@ -187,7 +198,7 @@ async function parent() {
 
   const fields = ['threadCpu', 'threadWall', 'inlineFree', 'convertAfterInline', 'convertAfterThread', 'convertFirst', 'heldNs']
   const summary = {}
-  for (const alloc of ALLOCATORS) {
+  for (const alloc of ALLOCATORS_RUN) {
     summary[alloc.id] = {}
     for (const kind of ['list', 'hash']) {
       summary[alloc.id][kind] = Object.fromEntries(fields.map((f) => [f, median(runs[alloc.id].map((r) => r[kind][f]))]))
@@ -195,14 +206,14 @@ async function parent() {
   }
   const rows = []
   for (const kind of ['list', 'hash']) {
-    const sys = summary.system[kind]
-    for (const alloc of ALLOCATORS) {
+    const sys = summary.system?.[kind]
+    for (const alloc of ALLOCATORS_RUN) {
       const s = summary[alloc.id][kind]
       rows.push([
         kind,
         alloc.label,
         ns(s.threadCpu),
-        alloc.id === 'system' ? '' : times(s.threadCpu / sys.threadCpu),
+        alloc.id === 'system' || !sys ? '' : times(s.threadCpu / sys.threadCpu),
         ns(s.threadWall),
         ns(s.inlineFree),
         ns(s.convertAfterInline),
@@ -231,9 +242,12 @@ async function parent() {
   console.log(
     '\n"convert after thread free" ÷ "after inline free" above 1 means the thread free left work for the JS thread.',
   )
-  const file = writeResults('alloc', { n: N, rounds: ROUNDS, allocators: ALLOCATORS, summary, runs })
+  if (skipped.length) {
+    console.log(`\nskipped in this quick run (not built yet; \`npm run bench:alloc\` builds them): ${skipped.join(', ')}`)
+  }
+  const file = writeResults('alloc', { n: N, rounds: ROUNDS, allocators: ALLOCATORS_RUN, summary, runs })
   console.log(`\nresults: ${file}${options.quick ? ' (quick)' : ''}`)
-  console.log(`builds: ${ALLOCATORS.map((a) => `${a.id} ${count(readFileSync(join(dirs[a.id], readdirSync(dirs[a.id]).find((f) => f.endsWith('.node')))).length)} bytes`).join(', ')}`)
+  console.log(`builds: ${ALLOCATORS_RUN.map((a) => `${a.id} ${count(readFileSync(join(dirs[a.id], readdirSync(dirs[a.id]).find((f) => f.endsWith('.node')))).length)} bytes`).join(', ')}`)
 }
 
 const main = process.argv.includes('--child') ? child : parent
