@@ -1,6 +1,5 @@
-// Shared pieces of the keyspace benchmarks: a local redis-server, a Redis
-// client (ioredis when installed, otherwise a minimal RESP2 client), timing
-// and table helpers. Run the benchmarks with `node --expose-gc`.
+// Shared pieces of the keyspace benchmarks: a local redis-server with an
+// ioredis client, timing and table helpers. Run the benchmarks with `node --expose-gc`.
 'use strict'
 
 const { spawn, spawnSync } = require('node:child_process')
@@ -30,88 +29,16 @@ function freePort() {
   })
 }
 
-/** Parses one RESP2 reply from `buf` at `at`; undefined when incomplete. */
-function parse(buf, at) {
-  const eol = buf.indexOf('\r\n', at)
-  if (eol < 0) return undefined
-  const line = buf.toString('latin1', at + 1, eol)
-  const next = eol + 2
-  switch (buf[at]) {
-    case 0x2b: // +
-      return { value: line, next }
-    case 0x2d: // -
-      return { value: new Error(line), next }
-    case 0x3a: // :
-      return { value: Number(line), next }
-    case 0x24: { // $
-      const len = Number(line)
-      if (len < 0) return { value: null, next }
-      if (buf.length < next + len + 2) return undefined
-      return { value: buf.toString('utf8', next, next + len), next: next + len + 2 }
-    }
-    case 0x2a: { // *
-      const n = Number(line)
-      const items = []
-      let pos = next
-      for (let i = 0; i < n; i++) {
-        const item = parse(buf, pos)
-        if (item === undefined) return undefined
-        items.push(item.value)
-        pos = item.next
-      }
-      return { value: items, next: pos }
-    }
-    default:
-      throw new Error(`bad RESP byte ${buf[at]}`)
-  }
-}
-
-/** A minimal pipelining RESP2 client with ioredis's `call` shape. */
-class MiniRedis {
-  constructor(socket) {
-    this.socket = socket
-    this.buf = Buffer.alloc(0)
-    this.waiting = []
-    socket.setNoDelay(true)
-    socket.on('data', (chunk) => {
-      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk
-      let at = 0
-      for (;;) {
-        if (at >= this.buf.length) break
-        const r = parse(this.buf, at)
-        if (r === undefined) break
-        at = r.next
-        const { resolve, reject } = this.waiting.shift()
-        if (r.value instanceof Error) reject(r.value)
-        else resolve(r.value)
-      }
-      this.buf = this.buf.subarray(at)
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
+function connectable(port) {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket()
+    socket.once('error', reject)
+    socket.connect(port, '127.0.0.1', () => {
+      socket.destroy()
+      resolve()
     })
-  }
-
-  static connect(port) {
-    return new Promise((resolve, reject) => {
-      const socket = new Socket()
-      socket.once('error', reject)
-      socket.connect(port, '127.0.0.1', () => resolve(new MiniRedis(socket)))
-    })
-  }
-
-  call(...args) {
-    let out = `*${args.length}\r\n`
-    for (const a of args) {
-      const s = String(a)
-      out += `$${Buffer.byteLength(s)}\r\n${s}\r\n`
-    }
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject })
-      this.socket.write(out)
-    })
-  }
-
-  quit() {
-    this.socket.destroy()
-  }
+  })
 }
 
 /**
@@ -128,9 +55,7 @@ async function startRedis() {
   const deadline = Date.now() + 10_000
   for (;;) {
     try {
-      const probe = await MiniRedis.connect(port)
-      await probe.call('PING')
-      probe.quit()
+      await connectable(port)
       break
     } catch (e) {
       if (Date.now() > deadline) {
@@ -140,19 +65,12 @@ async function startRedis() {
       await new Promise((r) => setTimeout(r, 50))
     }
   }
-  let client
-  let clientName
-  try {
-    const Redis = require('ioredis')
-    client = new Redis({ host: '127.0.0.1', port, lazyConnect: false })
-    await client.ping()
-    clientName = 'ioredis'
-  } catch {
-    client = await MiniRedis.connect(port)
-    clientName = 'RESP client (ioredis not installed)'
-  }
+  const Redis = require('ioredis')
+  const client = new Redis({ host: '127.0.0.1', port })
+  await client.ping()
+  const clientName = 'ioredis'
   const stop = async () => {
-    if (client.quit) await client.quit()
+    await client.quit()
     server.kill()
   }
   return { client, clientName, stop }
