@@ -18,26 +18,14 @@ const KINDS = [
 ]
 
 const ms = (ns) => Number(ns) / 1e6
-const collect = () => globalThis.gc?.()
 
-/** Releases `value` into `dropper` and watches the event loop until it is freed. */
+/**
+ * Releases `value` into `dropper` and watches the event loop until it is
+ * freed: the benchmarks' own measured window (bench/lib.mjs `loopWindow`).
+ */
 async function releaseAndWatch(value, dropper) {
-  collect()
-  await sleep(30)
-  const loop = monitorEventLoopDelay({ resolution: 1 })
-  loop.enable()
-  await sleep(30)
-  // The first interval after a reset is not recorded: let one pass before
-  // the release, so the stall (if any) lands in a recorded interval.
-  loop.reset()
-  await sleep(5)
-  const start = process.hrtime.bigint()
-  const deferred = value.release(dropper)
-  const held = ms(process.hrtime.bigint() - start)
-  await dropper.drain()
-  await sleep(30)
-  loop.disable()
-  return { deferred, held, max: ms(loop.max), p99: ms(loop.percentile(99)) }
+  const { loopWindow } = await import('./lib.mjs')
+  return loopWindow({ release: () => ({ deferred: value.release(dropper) }), settle: () => dropper.drain() })
 }
 
 function progress(text) {
