@@ -252,8 +252,12 @@ class KeyvLazyfree extends node_events_1.EventEmitter {
         catch (error) {
             if (error.code !== 'WRONGTYPE')
                 throw error;
-            const [marker, payload] = this.#ks.lrange(key, 0, 2);
-            if (this.#ks.llen(key) !== 2 || String(marker) !== VALUE_MARKER)
+            // Not a string: one of ours (a marked two-element list), or data of
+            // another kind put in a shared keyspace by someone else (not an entry).
+            if (this.#ks.type(key) !== 'list' || this.#ks.llen(key) !== 2)
+                return undefined;
+            const [marker, payload] = this.#ks.lrange(key, 0, 1);
+            if (String(marker) !== VALUE_MARKER)
                 return undefined;
             return (0, node_v8_1.deserialize)(Buffer.from(String(payload), 'base64'));
         }

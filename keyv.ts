@@ -253,8 +253,11 @@ export class KeyvLazyfree extends EventEmitter {
       v = this.#ks.get(key) as string | Buffer | null
     } catch (error) {
       if ((error as { code?: string }).code !== 'WRONGTYPE') throw error
-      const [marker, payload] = this.#ks.lrange(key, 0, 2) as Array<string | Buffer>
-      if (this.#ks.llen(key) !== 2 || String(marker) !== VALUE_MARKER) return undefined
+      // Not a string: one of ours (a marked two-element list), or data of
+      // another kind put in a shared keyspace by someone else (not an entry).
+      if (this.#ks.type(key) !== 'list' || this.#ks.llen(key) !== 2) return undefined
+      const [marker, payload] = this.#ks.lrange(key, 0, 1) as Array<string | Buffer>
+      if (String(marker) !== VALUE_MARKER) return undefined
       return deserialize(Buffer.from(String(payload), 'base64'))
     }
     if (v === null) return undefined

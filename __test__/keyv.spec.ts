@@ -47,6 +47,21 @@ test('with serialization off, values come back as they went in', async (t) => {
   t.is(store.keyspace.exists('keyv:fn'), 0)
 })
 
+test('data of other kinds in a shared keyspace is not an entry', async (t) => {
+  const ks = new Keyspace({ hz: 0 })
+  const keyv = createKeyv(ks, { namespace: 'ns' })
+  await keyv.set('mine', 'v')
+  ks.hset('ns:hash', 'f', 'v')
+  ks.rpush('ns:list', 'a', 'b')
+  ks.sadd('ns:set', 'm')
+  t.is(await keyv.get('hash'), undefined)
+  t.is(await keyv.get('list'), undefined)
+  t.deepEqual(await keyv.get(['mine', 'hash', 'list', 'set']), ['v', undefined, undefined, undefined])
+  const seen: string[] = []
+  for await (const [key] of keyv.iterator!()) seen.push(key)
+  t.deepEqual(seen, ['mine'])
+})
+
 test('a returnBuffers keyspace still hands Keyv strings', async (t) => {
   const keyv = createKeyv({ hz: 0, returnBuffers: true })
   await keyv.set('a', 'é')
