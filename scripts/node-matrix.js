@@ -69,11 +69,14 @@ function nodeFor(major) {
 function runVitest(node) {
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
   console.log(`\nnode-matrix: ── ${version} vitest (Keyv suite) ──`)
-  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, FORCE_COLOR: '0' }
+  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, NO_COLOR: '1' }
+  delete env.FORCE_COLOR
   const r = spawnSync(node, [vitestCli, 'run', '--config', 'vitest.config.mjs'], { cwd: root, env, encoding: 'utf8' })
   process.stdout.write(r.stdout || '')
   process.stderr.write(r.stderr || '')
-  const tests = /Tests\s+(.+?)\s*$/m.exec(r.stdout || '')
+  // eslint-disable-next-line no-control-regex
+  const plain = (r.stdout || '').replace(/\x1b\[[0-9;]*m/g, '')
+  const tests = /Tests\s+(.+?)\s*$/m.exec(plain)
   return { version: `${version} (vitest)`, code: r.status ?? 1, summary: tests ? tests[1] : `no vitest summary (${r.error || r.signal})` }
 }
 
