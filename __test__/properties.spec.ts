@@ -226,7 +226,7 @@ const BAD: Array<[string, () => unknown]> = [
 ]
 const bad = fc.nat(BAD.length - 1).map((i) => ({ what: BAD[i][0], value: BAD[i][1]() }))
 
-/** `root.key` for an identifier key, `root["key"]` otherwise (as crate/convert.rs names it). */
+/** `root.key` for an identifier key, `root["key"]` otherwise (as crate/glue/convert.rs names it). */
 function propertyPath(root: string, key: string): string {
   if (/^[\p{Alphabetic}_$][\p{Alphabetic}\p{N}_$]*$/u.test(key)) return `${root}.${key}`
   return `${root}[${quote(key)}]`

@@ -2,7 +2,7 @@
 //!
 //! JavaScript values cannot cross threads, so every value is copied into
 //! owned bytes before it is stored or handed to the drop thread. The rules
-//! are the public contract's (API.md §1): strings become UTF-8, binary views
+//! are the public contract's (docs/api.md §1): strings become UTF-8, binary views
 //! are copied byte for byte, finite numbers and bigints become their decimal
 //! text (`String(n)`); arrays become lists, `Set`s sets, `Map`s and plain
 //! objects hashes. Anything else is refused with a `TypeError` that names the
