@@ -1,4 +1,4 @@
-// NativeValue: JavaScript values in, native bytes out (API.md §1).
+// NativeValue: JavaScript values in, native bytes out (docs/api.md §1).
 //
 // Every expectation is derived from the inputs: the bytes a scalar must
 // become, the order a sorted set must come back in, and the memory estimate
