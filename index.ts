@@ -204,6 +204,15 @@ function isIterable(value: unknown): value is Iterable<unknown> {
   )
 }
 
+/**
+ * The refusal of a binary view where hash entries were expected. A view is
+ * iterable (its numbers), but iterating a large one only to refuse each
+ * number as "not a pair" would hold the event loop for seconds.
+ */
+function binaryAsEntries(value: ArrayBufferView, what: string): TypeError {
+  return new TypeError(`${what} is ${describe(value)}; expected a Map, a plain object or an iterable of [field, value] pairs`)
+}
+
 /** An array of what `items` holds, or a `TypeError` naming `what`. */
 function arrayOf(items: unknown, what: string, expected: string): unknown[] {
   if (Array.isArray(items)) return items
@@ -296,6 +305,7 @@ export class NativeValue {
    * @throws TypeError naming the first field or value that is not a scalar.
    */
   static hash(entries: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): NativeValue {
+    if (ArrayBuffer.isView(entries)) throw binaryAsEntries(entries, 'entries')
     const source = entries instanceof Map || !isIterable(entries) ? entries : Array.from(entries)
     return new NativeValue(native.NativeHandle.convert(source, 'hash', 'entries'))
   }
@@ -1063,6 +1073,7 @@ export class Keyspace<T extends string | Buffer = string> {
     if (args.length === 2) return this.#h.hset(key, [[args[0], args[1]]])
     if (args.length !== 1) throw new TypeError('hset takes (key, field, value) or (key, fields)')
     const fields = args[0]
+    if (ArrayBuffer.isView(fields)) throw binaryAsEntries(fields, 'fields')
     const source = fields instanceof Map || !isIterable(fields) ? fields : Array.from(fields)
     const count =
       source instanceof Map
