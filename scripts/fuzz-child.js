@@ -152,7 +152,7 @@ function build(r, ctx) {
     case 'huge':
       return new Uint8Array(new ArrayBuffer(MAX_STRING_BYTES + 1))
     case 'bin':
-      return buildBinary(r, ctx)
+      return buildBinary(r)
     case 'arr': {
       const a = realmOf(r.realm).Array.from(r.items.map((x) => build(x, ctx)))
       if (r.sparse && a.length > 0) delete a[a.length - 1]
@@ -199,7 +199,7 @@ function build(r, ctx) {
   }
 }
 
-function buildBinary(r, ctx) {
+function buildBinary(r) {
   const R = realmOf(r.realm)
   const length = r.bytes.length
   if (r.kind === 'ArrayBuffer' || r.kind === 'resizable' || r.kind === 'SharedArrayBuffer') {
@@ -656,7 +656,15 @@ const started = Date.now()
 const property = fc.property(entryArb, (input) => {
   runs++
   const t0 = Date.now()
-  try { return runOne(input) } finally { if (process.env.FUZZ_SLOW && Date.now() - t0 > 100) console.error('slow', Date.now() - t0, JSON.stringify(input, (k, v) => typeof v === 'bigint' ? String(v) : v).slice(0, 300)) }
+  try {
+    return runOne(input)
+  } finally {
+    // FUZZ_SLOW=1 names inputs that take over 100 ms (the time limit is
+    // only checked between inputs).
+    if (process.env.FUZZ_SLOW && Date.now() - t0 > 100) {
+      console.error('slow', Date.now() - t0, JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 300))
+    }
+  }
 })
 function runOne(input) {
   if (input.e === 'keyspace') {
