@@ -464,7 +464,7 @@ fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
   // thread that handed it the value. (Not under loom, whose threads are not
   // OS threads.)
   #[cfg(not(all(loom, test)))]
-  crate::glue::os::lower_current_thread_priority();
+  os::lower_current_thread_priority();
   let counters = &shared.counters;
   while let Ok(Message { garbage, count, bytes }) = rx.recv() {
     counters.received.fetch_add(1, Relaxed);
@@ -490,6 +490,10 @@ fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
     }
   }
 }
+
+// The one module of the core allowed `unsafe`: two libc scheduling calls.
+#[allow(unsafe_code)]
+pub mod os;
 
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -2,23 +2,24 @@
 //!
 //! Each exported method converts its arguments, calls one thing in the core
 //! and converts the answer back; errors become the JS error classes and codes
-//! of the contract through `errors`. Every `unsafe` block of the crate lives
-//! under this module (foreign calls: Node-API, and one OS call in `os`), each
-//! with the reason it holds.
+//! of the contract through `errors`. Every Node-API call of the crate lives
+//! under this module, each `unsafe` block with the reason it holds.
 
+pub mod convert;
 pub mod dropper;
+pub mod env_state;
 pub mod errors;
 pub mod js;
 pub mod keyspace;
 pub mod native_value;
-pub mod os;
 
 use napi::bindgen_prelude::*;
+use napi_derive::napi;
 
 /// Runs once per Node environment that loads the addon (main thread or
 /// worker): ties that environment's droppers to its teardown.
 #[napi(module_exports)]
 pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
-  env.add_env_cleanup_hook((), |_| crate::env_state::teardown())?;
+  env.add_env_cleanup_hook((), |_| crate::glue::env_state::teardown())?;
   Ok(())
 }
