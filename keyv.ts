@@ -45,6 +45,17 @@ function ttlOf(ttl: unknown, name = 'ttl'): number | undefined {
   return Math.max(1, Math.ceil(ttl))
 }
 
+/**
+ * Whether `value` is a Keyspace of this copy of lazyfree or of another one
+ * loaded in the process (a bundler's, a test runner's): every Keyspace
+ * carries a `lazyfree` brand, a registered symbol, the same in every copy.
+ */
+function isKeyspace(value: unknown): value is Keyspace {
+  if (value instanceof Keyspace) return true
+  const brand = value !== null && typeof value === 'object' ? (value as { lazyfree?: unknown }).lazyfree : undefined
+  return typeof brand === 'symbol' && (Symbol.keyFor(brand) ?? '').startsWith('lazyfree.Keyspace:')
+}
+
 /** One entry of {@link KeyvLazyfree.setMany}. */
 export interface KeyvLazyfreeEntry {
   key: string
@@ -80,7 +91,7 @@ export class KeyvLazyfree extends EventEmitter {
    */
   constructor(keyspace?: Keyspace | KeyspaceOptions) {
     super()
-    if (keyspace instanceof Keyspace) {
+    if (isKeyspace(keyspace)) {
       this.#ks = keyspace
       this.#owned = false
     } else {

@@ -66,6 +66,18 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
+/**
+ * Whether `value` is an instance of `cls` from this copy of lazyfree or from
+ * another one loaded in the process: every lazyfree object carries a
+ * `lazyfree` brand, a registered symbol named for its class, the same in
+ * every copy.
+ */
+function isA(value: unknown, cls: abstract new (...args: never[]) => unknown): boolean {
+  if (value instanceof cls) return true
+  const brand = value !== null && typeof value === 'object' ? (value as { lazyfree?: unknown }).lazyfree : undefined
+  return typeof brand === 'symbol' && (Symbol.keyFor(brand) ?? '').startsWith(`lazyfree.${cls.name}:`)
+}
+
 /** The record at `sources[field]` as `[label, source]` pairs, every value checked. */
 function entriesOf<T>(sources: Record<string, unknown>, field: string, cls: abstract new (...args: never[]) => T): Array<[string, T]> {
   const record = sources[field]
@@ -74,10 +86,10 @@ function entriesOf<T>(sources: Record<string, unknown>, field: string, cls: abst
     throw new TypeError(`sources.${field} is ${describe(record)}; expected a record of name -> ${cls.name}`)
   }
   return Object.entries(record).map(([name, value]) => {
-    if (!(value instanceof cls)) {
+    if (!isA(value, cls)) {
       throw new TypeError(`sources.${field}['${name}'] is ${describe(value)}; expected a ${cls.name}`)
     }
-    return [name, value]
+    return [name, value as T]
   })
 }
 

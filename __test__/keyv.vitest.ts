@@ -2,14 +2,27 @@
 // namespace suites (keyvTestSuite) and the iterator suite, against
 // KeyvLazyfree. The adapters of one run share one keyspace, as Keyv's Redis
 // adapter shares one server: namespaces must keep them apart.
+//
+// The package is loaded as an application loads it, through Node's require
+// of the built entries (vitest would otherwise transform index.js into a
+// second copy of the module beside the one keyv.js requires).
+import { createRequire } from 'node:module'
 import * as vitest from 'vitest'
 import { Keyv } from 'keyv'
 import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite'
-import { Keyspace } from '../index'
-import { KeyvLazyfree } from '../keyv'
+import type * as Lazyfree from '../index'
+import type * as LazyfreeKeyv from '../keyv'
+
+const require = createRequire(import.meta.url)
+const { Keyspace } = require('../index.js') as typeof Lazyfree
+const { KeyvLazyfree } = require('../keyv.js') as typeof LazyfreeKeyv
 
 const keyspace = new Keyspace()
 const store = () => new KeyvLazyfree(keyspace)
+
+vitest.it('every adapter of the run shares the one keyspace', () => {
+  vitest.expect(store().keyspace).toBe(keyspace)
+})
 
 keyvTestSuite(vitest, Keyv, store)
 keyvIteratorTests(vitest, Keyv, store)
