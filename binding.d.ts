@@ -50,6 +50,17 @@ export declare class KeyspaceHandle {
   flush(async?: boolean | undefined | null): boolean
   set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
   get(key: string): string | Buffer | null
+  mget(keys: Array<string>): Array<string | Buffer | null>
+  /**
+   * `values[i]` goes with `keys[i]`. Every value is converted before the
+   * keyspace is touched, so a bad one changes nothing.
+   */
+  mset(keys: string[], values: unknown[]): void
+  /**
+   * The facade has checked the cursor (a non-negative integer), the count
+   * (a positive integer) and the kind's name.
+   */
+  scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
   incrby(key: string, n: number): number
   append(key: string, value: unknown): number
   strlen(key: string): number
@@ -163,4 +174,10 @@ export interface KeyspaceInfo {
   keyspace_misses: number
   lazyfree_pending_objects: number
   lazyfreed_objects: number
+}
+
+/** One SCAN step: the next cursor (0 when done) and the keys found. */
+export interface ScanStep {
+  cursor: number
+  keys: Array<string>
 }

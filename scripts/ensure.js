@@ -64,6 +64,6 @@ if (addonTime < rustTime) {
     process.exit(1)
   }
   run('npm run build')
-} else if (mtime(at('index.js')) < mtime(at('index.ts'))) {
+} else if (['index', 'keyv', 'prometheus'].some((m) => mtime(at(`${m}.js`)) < mtime(at(`${m}.ts`)))) {
   run('npx tsc -p tsconfig.json')
 }
