@@ -496,6 +496,12 @@ export declare class Keyspace<T extends string | Buffer = string> {
     /**
      * Stops active expiry and hands every key to the dropper; the keyspace can
      * no longer be used (its methods throw `ERR_LAZYFREE_CLOSED`). Idempotent.
+     *
+     * All or nothing: called while a command of this keyspace is still
+     * converting its arguments (from a getter or `Symbol.toPrimitive` run by
+     * that conversion), it throws an `Error` with `code ===
+     * 'ERR_LAZYFREE_BUSY'` before changing anything: the keyspace stays open,
+     * active expiry keeps running, and the command completes.
      */
     close(): void;
 }

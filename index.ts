@@ -1147,11 +1147,33 @@ export class Keyspace<T extends string | Buffer = string> {
   /**
    * Stops active expiry and hands every key to the dropper; the keyspace can
    * no longer be used (its methods throw `ERR_LAZYFREE_CLOSED`). Idempotent.
+   *
+   * All or nothing: called while a command of this keyspace is still
+   * converting its arguments (from a getter or `Symbol.toPrimitive` run by
+   * that conversion), it throws an `Error` with `code ===
+   * 'ERR_LAZYFREE_BUSY'` before changing anything: the keyspace stays open,
+   * active expiry keeps running, and the command completes.
    */
   close(): void {
-    if (this.#handle === undefined) return
+    const handle = this.#handle
+    if (handle === undefined) return
+    // The flush is the only step that can fail (the handle is in use by a
+    // command further up the stack); it goes first so a refusal leaves
+    // everything as it was.
+    try {
+      handle.flush(true)
+    } catch (cause) {
+      const error = new Error(
+        'close() was called while a command of this Keyspace is running (from a getter or ' +
+          'Symbol.toPrimitive during its argument conversion); nothing was closed: call close() ' +
+          'after the command has returned',
+        { cause },
+      )
+      ;(error as Error & { code: string }).code = 'ERR_LAZYFREE_BUSY'
+      throw error
+    }
     this.#expiry?.stop()
-    this.#handle.flush(true)
+    this.#expiry = undefined
     this.#handle = undefined
   }
 }

@@ -640,3 +640,30 @@ test('a keyspace nobody references is collected and its keys go to its dropper',
   await dropper.drain()
   t.is(dropper.stats().freed, 40)
 })
+
+// --- re-entrant close ------------------------------------------------------------------------
+
+test('close() from a getter during a command throws ERR_LAZYFREE_BUSY and changes nothing', async (t) => {
+  const { ks } = fresh({ hz: 100 })
+  ks.set('soon', 'v', { px: 20 })
+  let inner: unknown
+  const fields = {
+    get f() {
+      try {
+        ks.close()
+      } catch (e) {
+        inner = e
+      }
+      return 'v'
+    },
+  }
+  t.is(ks.hset('h', fields), 1, 'the command itself completes')
+  t.like(inner, { code: 'ERR_LAZYFREE_BUSY' })
+  t.regex((inner as Error).message, /call close\(\) after the command has returned/)
+  t.false(ks.closed)
+  t.is(ks.hget('h', 'f'), 'v')
+  // Active expiry still runs: the key nobody touches is collected.
+  t.true(await until(() => ks.info().expired_keys === 1, 3000), `expired_keys ${ks.info().expired_keys}`)
+  ks.close()
+  t.true(ks.closed)
+})
