@@ -111,7 +111,11 @@ export type JsBufferOutput = Buffer | Buffer[] | Set<Buffer> | Map<Buffer, Buffe
 
 /** Options of a {@link Dropper}. */
 export interface DropperOptions {
-  /** Channel slots: values that can wait for the thread. An integer from 1 to 16 777 216; default 4096. */
+  /**
+   * Channel slots: messages that can wait for the thread. An integer from 1
+   * to 1 048 576 (2^20); default 4096. Slots are allocated when the dropper
+   * starts, 16 bytes each (16 MiB at the bound).
+   */
   capacity?: number
   /**
    * A list, hash, set or zset is large, and freed on the thread, when it holds
@@ -383,7 +387,8 @@ export class Dropper {
    *
    * @throws TypeError for options of the wrong type or unknown names.
    * @throws RangeError for a capacity that is not an integer from 1 to
-   *   16 777 216, a threshold that is not a non-negative integer or
+   *   1 048 576 (2^20; the queue's slots are allocated up front, 16 bytes
+   *   each, so the largest costs 16 MiB), a threshold that is not a non-negative integer or
    *   `Infinity`, or an empty name.
    */
   constructor(options?: DropperOptions) {
