@@ -22,6 +22,12 @@
 
 use crate::value::Value;
 
+/// Longest string (or binary scalar) lazyfree stores, in bytes: Redis's
+/// `proto-max-bulk-len` default, 512 MiB. Every path that copies a scalar
+/// into native memory refuses a longer one with a `RangeError`, and every
+/// command that grows a string (`append`) refuses to grow it past this.
+pub const MAX_STRING_BYTES: usize = 512 * 1024 * 1024;
+
 /// A collection is large when it holds more than this many elements.
 pub const DEFAULT_THRESHOLD: u64 = 64;
 
