@@ -506,6 +506,10 @@ export type EvictionPolicy =
   | 'volatile-random'
   | 'volatile-ttl'
 
+/** Redis's integer range, for `incrby` with a bigint. */
+const I64_MIN = -(2n ** 63n)
+const I64_MAX = 2n ** 63n - 1n
+
 const POLICIES: readonly string[] = [
   'noeviction',
   'allkeys-lru',
@@ -556,6 +560,15 @@ export interface KeyspaceOptions {
    */
   hz?: number
 }
+
+/** Options of {@link Keyspace.hgetallMap}. */
+export interface HgetallMapOptions<B extends boolean | undefined = boolean | undefined> {
+  /** Fields and values as `Buffer`s (`true`) or strings (`false`); default: as `returnBuffers`. */
+  buffers?: B
+}
+
+/** What {@link Keyspace.hgetallMap} returns for its `buffers` option `B`. */
+export type HgetallMapResult<B, T> = B extends true ? Map<Buffer, Buffer> : B extends false ? Map<string, string> : Map<T, T>
 
 /** Options of {@link Keyspace.set}, as Redis's `SET` spells them. */
 export interface SetOptions {
@@ -775,6 +788,7 @@ function startActiveExpiry(handle: KeyspaceHandle, hz: number): { stop(): void }
 export class Keyspace<T extends string | Buffer = string> {
   #handle: KeyspaceHandle | undefined
   #expiry: { stop(): void } | undefined
+  #buffers: boolean
 
   /**
    * Creates an empty keyspace.
@@ -810,7 +824,7 @@ export class Keyspace<T extends string | Buffer = string> {
         serverDel: on('serverDel'),
         userDel: on('userDel'),
         userFlush: on('userFlush'),
-        returnBuffers: checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false,
+        returnBuffers: (this.#buffers = checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false),
       },
       dropper,
     )
@@ -936,11 +950,33 @@ export class Keyspace<T extends string | Buffer = string> {
   }
 
   /**
-   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and returns it.
+   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and
+   * returns the result, exactly: a number `n` gets a number back, and a
+   * result that is not a safe integer (beyond ±(2^53 − 1), where a number
+   * would round it) is refused, changing nothing — pass `n` as a bigint for
+   * the whole 64-bit range.
+   * @throws RangeError when `n` is not a safe integer, or the result is not
+   *   one (the message says to pass `n` as a bigint).
    * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
    */
-  incrby(key: string, n: number): number {
-    if (!Number.isSafeInteger(checkInteger(n, 'n'))) throw new RangeError(`n is ${n}; expected a safe integer`)
+  incrby(key: string, n: number): number
+  /**
+   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and
+   * returns the result as a bigint, exact over Redis's 64-bit range.
+   * @throws RangeError when `n` is outside −2^63 … 2^63 − 1.
+   * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
+   */
+  incrby(key: string, n: bigint): bigint
+  incrby(key: string, n: number | bigint): number | bigint {
+    if (typeof n === 'bigint') {
+      if (n < I64_MIN || n > I64_MAX) {
+        throw new RangeError(`n is ${n}n; expected a bigint from -(2n ** 63n) to 2n ** 63n - 1n (Redis's 64-bit integers)`)
+      }
+      return this.#h.incrbyBig(checkKey(key), n)
+    }
+    if (!Number.isSafeInteger(checkInteger(n, 'n'))) {
+      throw new RangeError(`n is ${n}; expected a safe integer (pass a bigint for larger increments)`)
+    }
     return this.#h.incrby(checkKey(key), n)
   }
 
@@ -1021,7 +1057,14 @@ export class Keyspace<T extends string | Buffer = string> {
     return this.#h.hdel(checkKey(key), needSome(fields, 'hdel', 'field'))
   }
 
-  /** Every field and value, as an object (field order unspecified, as in Redis). */
+  /**
+   * Every field and value, as an object (field order unspecified, as in
+   * Redis). Fields become string keys; two fields are never merged into one:
+   * when two fields that are not valid UTF-8 decode to the same string, it
+   * throws instead (use {@link Keyspace.hgetallMap} with `{ buffers: true }`).
+   * @throws Error `code === 'ERR_LAZYFREE_FIELD_COLLISION'` when two fields
+   *   decode to the same string.
+   */
   hgetall(key: string): Record<string, T> {
     const flat = this.#h.hgetall(checkKey(key))
     const out: Record<string, T> = {}
@@ -1034,6 +1077,28 @@ export class Keyspace<T extends string | Buffer = string> {
       }
     }
     return out
+  }
+
+  /**
+   * Every field and value, as a `Map` (order unspecified): lossless for any
+   * field. Fields and values are strings, or `Buffer`s in a keyspace made
+   * with `returnBuffers: true`; `{ buffers: true }` returns `Buffer`s in any
+   * keyspace, which keeps fields that are not valid UTF-8 apart. (Two
+   * `Buffer` keys of a `Map` are distinct objects: look a field up by
+   * iterating, or by `field.toString('latin1')` of your own.)
+   * @throws Error `code === 'ERR_LAZYFREE_FIELD_COLLISION'` when fields are
+   *   strings and two of them decode to the same string.
+   */
+  hgetallMap<B extends boolean | undefined = undefined>(
+    key: string,
+    options?: HgetallMapOptions<B>,
+  ): HgetallMapResult<B, T> {
+    const o = optionsObject(options, 'options', ['buffers'])
+    const buffers = checkBoolean(o.buffers, 'options.buffers') ?? this.#buffers
+    const flat = this.#h.hgetall(checkKey(key), buffers)
+    const out = new Map<T | Buffer, T | Buffer>()
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i] as T, flat[i + 1] as T)
+    return out as HgetallMapResult<B, T>
   }
 
   /** Number of fields; 0 when missing. */

@@ -215,7 +215,9 @@ function generator(seed: number): () => Command {
     [4, () => {
       const k = strKey()
       const n = pick([1, -1, 5, -7, 100, 0, 2 ** 52])
-      return { redis: ['INCRBY', k, String(n)], run: (ks) => ks.incrby(k, n), fromRedis: same }
+      // As a bigint: a sum past 2^53 is exact that way (a number n would be
+      // refused with a RangeError, as incrby documents).
+      return { redis: ['INCRBY', k, String(n)], run: (ks) => ks.incrby(k, BigInt(n)), fromRedis: same, fromKeyspace: (v) => Number(v) }
     }],
     [3, () => { const k = strKey(); const v = value(); return { redis: ['APPEND', k, v], run: (ks) => ks.append(k, v), fromRedis: same } }],
     [2, () => { const k = strKey(); return { redis: ['STRLEN', k], run: (ks) => ks.strlen(k), fromRedis: same } }],
