@@ -38,3 +38,19 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+// jemalloc's run-time options (its `malloc_conf` global; the prefixed build
+// reads `_rjem_malloc_conf`). jemalloc returns freed pages to the OS only
+// after a decay time, and by default only when some thread calls into it:
+// in an idle process (a drain, then nothing allocates) RSS stayed at its
+// peak indefinitely. `background_thread:true` gives jemalloc its own
+// threads (at most one per CPU, created on demand) that purge on time
+// whatever the process does, and `muzzy_decay_ms:0` makes a purge return
+// pages with MADV_DONTNEED at once rather than MADV_FREE (which Linux still
+// counts in RSS until it needs the memory). Dirty pages keep jemalloc's
+// default decay (10 s) so floods reuse them. `_RJEM_MALLOC_CONF` in the
+// environment is read after this and overrides it (`npm run stress` sets
+// the decay to 0). Measured in scripts/stress-dropper.js (the idle phase).
+#[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
+#[export_name = "_rjem_malloc_conf"]
+pub static JEMALLOC_CONF: Option<&'static u8> = Some(&b"background_thread:true,muzzy_decay_ms:0\0"[0]);
