@@ -422,7 +422,13 @@ export declare class Keyspace<T extends string | Buffer = string> {
      *   (`syntax error`); `code === 'OOM'` when it does not fit.
      */
     set(key: string, value: Scalar, options?: SetOptions): boolean;
-    /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
+    /**
+     * The string at `key`, or `null`.
+     * @throws Error `WRONGTYPE` for another kind.
+     * @throws RangeError for a value too long for a JS string (over about
+     *   512 MiB): read it from a keyspace made with `returnBuffers: true`, or
+     *   with `takeValue(key)` and `toJS('buffer')`.
+     */
     get(key: string): T | null;
     /**
      * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and

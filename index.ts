@@ -944,7 +944,13 @@ export class Keyspace<T extends string | Buffer = string> {
     )
   }
 
-  /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
+  /**
+   * The string at `key`, or `null`.
+   * @throws Error `WRONGTYPE` for another kind.
+   * @throws RangeError for a value too long for a JS string (over about
+   *   512 MiB): read it from a keyspace made with `returnBuffers: true`, or
+   *   with `takeValue(key)` and `toJS('buffer')`.
+   */
   get(key: string): T | null {
     return this.#h.get(checkKey(key)) as T | null
   }
