@@ -919,7 +919,10 @@ export class Keyspace<T extends string | Buffer = string> {
    */
   flush(options?: FlushOptions): void {
     const o = optionsObject(options, 'options', ['async'])
-    this.#h.flush(checkBoolean(o.async, 'options.async'))
+    // Options are read before the handle: a getter that closes the keyspace
+    // then makes this call throw ERR_LAZYFREE_CLOSED instead of acting on it.
+    const async = checkBoolean(o.async, 'options.async')
+    this.#h.flush(async)
   }
 
   /**
@@ -933,15 +936,13 @@ export class Keyspace<T extends string | Buffer = string> {
   set(key: string, value: Scalar, options?: SetOptions): boolean {
     if (options === undefined) return this.#h.set(checkKey(key), value)
     const o = optionsObject(options, 'options', SET_OPTIONS)
-    return this.#h.set(
-      checkKey(key),
-      value,
-      o.ex === undefined ? undefined : checkInteger(o.ex, 'options.ex'),
-      o.px === undefined ? undefined : checkInteger(o.px, 'options.px'),
-      checkBoolean(o.nx, 'options.nx'),
-      checkBoolean(o.xx, 'options.xx'),
-      checkBoolean(o.keepTtl, 'options.keepTtl'),
-    )
+    // Options are read before the handle (see flush).
+    const ex = o.ex === undefined ? undefined : checkInteger(o.ex, 'options.ex')
+    const px = o.px === undefined ? undefined : checkInteger(o.px, 'options.px')
+    const nx = checkBoolean(o.nx, 'options.nx')
+    const xx = checkBoolean(o.xx, 'options.xx')
+    const keepTtl = checkBoolean(o.keepTtl, 'options.keepTtl')
+    return this.#h.set(checkKey(key), value, ex, px, nx, xx, keepTtl)
   }
 
   /**

@@ -759,3 +759,26 @@ test.serial('a value too long for a JS string says how a Keyspace can read it', 
   t.is((v.toJS('buffer') as Buffer).length, 2 ** 29)
   v.release()
 })
+
+test('close() from an option getter closes fully and the command throws ERR_LAZYFREE_CLOSED', (t) => {
+  const { ks, dropper } = fresh({ hz: 100 })
+  ks.set('a', '1')
+  const setOptions = {
+    get ex() {
+      ks.close()
+      return 100
+    },
+  }
+  // The write is not made on the closed keyspace's handle behind its back.
+  t.throws(() => ks.set('b', '2', setOptions), { code: 'ERR_LAZYFREE_CLOSED' })
+  t.true(ks.closed)
+  const ks2 = new Keyspace({ dropper })
+  const flushOptions = {
+    get async() {
+      ks2.close()
+      return true
+    },
+  }
+  t.throws(() => ks2.flush(flushOptions), { code: 'ERR_LAZYFREE_CLOSED' })
+  t.true(ks2.closed)
+})
