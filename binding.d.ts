@@ -128,7 +128,7 @@ export declare class NativeHandle {
   release(dropper?: DropperHandle | undefined | null): boolean
 }
 
-/** Counters of one dropper, with the meanings of API.md §2. */
+/** Counters of one dropper, with the meanings of docs/api.md §2. */
 export interface DropperStats {
   deferred: number
   freed: number

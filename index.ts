@@ -90,6 +90,39 @@ const native = loadBinding()
 type NativeHandle = Binding.NativeHandle
 type DropperHandle = Binding.DropperHandle
 
+// --- identity across copies, and refusing to be cloned ---
+//
+// Each lazyfree object carries one own enumerable property, `lazyfree`,
+// holding a registered symbol. Two things follow. The structured clone
+// algorithm (`structuredClone`, `postMessage`) cannot clone a symbol, so
+// cloning or posting the object throws a `DataCloneError` on every Node
+// version, instead of sending an empty object; and the symbol is the same in
+// every copy of this module loaded in the process (`Symbol.for`), so a copy
+// can tell another copy's objects by it and ask them for their native handle
+// through a method registered the same way. The property is a plain field:
+// making an object costs one store.
+
+/** The `lazyfree` property of each kind of object; its description is the clone error's message. */
+const NATIVE_VALUE_BRAND = Symbol.for(
+  'lazyfree.NativeValue: a NativeValue cannot be cloned or posted (its memory is native); post value.toJS() instead',
+)
+const DROPPER_BRAND = Symbol.for(
+  'lazyfree.Dropper: a Dropper cannot be cloned or posted; each thread makes its own',
+)
+const KEYSPACE_BRAND = Symbol.for(
+  'lazyfree.Keyspace: a Keyspace cannot be cloned or posted; share one between threads with Keyspace.open(name)',
+)
+/** The prototype method, in every copy, that answers an object's native handle. */
+const HANDLE_OF = Symbol.for('lazyfree.handleOf')
+
+/** The native handle of an object made by another copy of this module, or `undefined`. */
+function foreignHandle(value: unknown, brand: symbol): unknown {
+  if (value === null || typeof value !== 'object') return undefined
+  if ((value as { lazyfree?: unknown }).lazyfree !== brand) return undefined
+  const handleOf = (value as { [HANDLE_OF]?: unknown })[HANDLE_OF]
+  return typeof handleOf === 'function' ? handleOf.call(value) : undefined
+}
+
 /** A scalar: what a string value, or one element of a collection, is made from. */
 export type Scalar = string | Buffer | ArrayBufferView | ArrayBuffer | number | bigint
 
@@ -175,6 +208,15 @@ function isIterable(value: unknown): value is Iterable<unknown> {
   )
 }
 
+/**
+ * The refusal of a binary view where hash entries were expected. A view is
+ * iterable (its numbers), but iterating a large one only to refuse each
+ * number as "not a pair" would hold the event loop for seconds.
+ */
+function binaryAsEntries(value: ArrayBufferView, what: string): TypeError {
+  return new TypeError(`${what} is ${describe(value)}; expected a Map, a plain object or an iterable of [field, value] pairs`)
+}
+
 /** An array of what `items` holds, or a `TypeError` naming `what`. */
 function arrayOf(items: unknown, what: string, expected: string): unknown[] {
   if (Array.isArray(items)) return items
@@ -200,9 +242,16 @@ function arrayOf(items: unknown, what: string, expected: string): unknown[] {
  */
 export class NativeValue {
   readonly #handle: NativeHandle
+  /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`; marks a NativeValue across copies. */
+  readonly lazyfree: symbol = NATIVE_VALUE_BRAND
 
   private constructor(handle: NativeHandle) {
     this.#handle = handle
+  }
+
+  /** @internal The native handle, for another copy of this module. */
+  [HANDLE_OF](): NativeHandle {
+    return this.#handle
   }
 
   /** @internal Wraps a native handle; used by the keyspace. */
@@ -212,7 +261,9 @@ export class NativeValue {
 
   /** @internal The native handle of `value`, or `undefined` when it is not a `NativeValue`. */
   static handleOf(value: unknown): NativeHandle | undefined {
-    return value instanceof Object && #handle in value ? (value as NativeValue).#handle : undefined
+    if (value instanceof Object && #handle in value) return (value as NativeValue).#handle
+    const handle = foreignHandle(value, NATIVE_VALUE_BRAND)
+    return handle as NativeHandle | undefined
   }
 
   /**
@@ -258,6 +309,7 @@ export class NativeValue {
    * @throws TypeError naming the first field or value that is not a scalar.
    */
   static hash(entries: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): NativeValue {
+    if (ArrayBuffer.isView(entries)) throw binaryAsEntries(entries, 'entries')
     const source = entries instanceof Map || !isIterable(entries) ? entries : Array.from(entries)
     return new NativeValue(native.NativeHandle.convert(source, 'hash', 'entries'))
   }
@@ -381,6 +433,8 @@ let adopting: DropperHandle | undefined
  */
 export class Dropper {
   readonly #handle: DropperHandle
+  /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`; marks a Dropper across copies. */
+  readonly lazyfree: symbol = DROPPER_BRAND
 
   /**
    * Starts a dropper and its thread.
@@ -409,7 +463,14 @@ export class Dropper {
 
   /** @internal The native handle of `value`, or `undefined` when it is not a `Dropper`. */
   static handleOf(value: unknown): DropperHandle | undefined {
-    return value instanceof Object && #handle in value ? (value as Dropper).#handle : undefined
+    if (value instanceof Object && #handle in value) return (value as Dropper).#handle
+    const handle = foreignHandle(value, DROPPER_BRAND)
+    return handle as DropperHandle | undefined
+  }
+
+  /** @internal The native handle, for another copy of this module. */
+  [HANDLE_OF](): DropperHandle {
+    return this.#handle
   }
 
   /** Channel slots. */
@@ -690,7 +751,24 @@ function checkBoolean(value: unknown, name: string): boolean | undefined {
 
 function checkKey(key: unknown, name = 'key'): string {
   if (typeof key !== 'string') throw new TypeError(`${name} is ${describe(key)}; expected a string`)
+  // A lone surrogate has no UTF-8 form; Node-API would write U+FFFD for it,
+  // and distinct keys would collide. (V8 answers a one-byte string at once.)
+  if (!(key as unknown as { isWellFormed(): boolean }).isWellFormed()) throw notWellFormed(key, name)
   return key
+}
+
+/** The refusal of a string with a lone surrogate, naming where it is. */
+function notWellFormed(s: string, name: string): TypeError {
+  let at = 0
+  for (const c of s) {
+    const code = c.codePointAt(0) as number
+    if (code >= 0xd800 && code <= 0xdfff) break
+    at += c.length
+  }
+  return new TypeError(
+    `${name} is a string with a lone surrogate at index ${at} (not well-formed UTF-16, so it has no UTF-8 form); ` +
+      'expected well-formed text: mend it with toWellFormed() if replacing it with U+FFFD is acceptable',
+  )
 }
 
 function checkKeys(keys: unknown[], command: string): string[] {
@@ -787,6 +865,8 @@ function startActiveExpiry(handle: KeyspaceHandle, hz: number): { stop(): void }
  */
 export class Keyspace<T extends string | Buffer = string> {
   #handle: KeyspaceHandle | undefined
+  /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`. */
+  readonly lazyfree: symbol = KEYSPACE_BRAND
   #expiry: { stop(): void } | undefined
   #buffers: boolean
 
@@ -1041,6 +1121,7 @@ export class Keyspace<T extends string | Buffer = string> {
     if (args.length === 2) return this.#h.hset(key, [[args[0], args[1]]])
     if (args.length !== 1) throw new TypeError('hset takes (key, field, value) or (key, fields)')
     const fields = args[0]
+    if (ArrayBuffer.isView(fields)) throw binaryAsEntries(fields, 'fields')
     const source = fields instanceof Map || !isIterable(fields) ? fields : Array.from(fields)
     const count =
       source instanceof Map

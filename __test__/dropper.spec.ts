@@ -1,4 +1,4 @@
-// Dropper: the background thread that frees large values (API.md §2).
+// Dropper: the background thread that frees large values (docs/api.md §2).
 //
 // Each test owns its droppers, so the counters it reads are its own; every
 // value offered is accounted for as deferred (and later freed) or freed

@@ -1,4 +1,4 @@
-// Droppers and their Node environments (API.md §1–§2): values collected
+// Droppers and their Node environments (docs/api.md §1–§2): values collected
 // without release(), a drop thread that cannot be spawned, worker threads
 // with droppers of their own, and processes that end with values pending.
 //

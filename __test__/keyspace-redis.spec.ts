@@ -14,6 +14,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer, Socket } from 'node:net'
 import { Keyspace } from '../index'
 
+// The project's one seeded generator (scripts/random.js, shared with the fixtures and stress runs).
+const { rng } = require('../scripts/random') as { rng(seed: number): { next(): number } }
+
 const SEED = Number(process.env.LAZYFREE_DIFF_SEED ?? 0x5eed)
 const COMMANDS = Number(process.env.LAZYFREE_DIFF_COMMANDS ?? 12_000)
 
@@ -134,17 +137,6 @@ async function startRedis(): Promise<{ client: Client; server: ChildProcess }> {
 
 // --- the command generator -----------------------------------------------------------
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Normal = unknown
 interface Command {
@@ -173,7 +165,7 @@ const pairs = (flat: string[]) => {
 const byFirst = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
 
 function generator(seed: number): () => Command {
-  const r = rng(seed)
+  const r = rng(seed).next
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1))
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)]
   // Each family mostly uses its own keys, and sometimes the shared ones, so

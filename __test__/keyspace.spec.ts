@@ -1,4 +1,4 @@
-// Keyspace: the embedded Redis-style store (API.md §3), command by command,
+// Keyspace: the embedded Redis-style store (docs/api.md §3), command by command,
 // option by option. Lazy-free routing is asserted through a dedicated
 // dropper's counters; time-based behaviour (expiry) is asserted by polling
 // for the outcome with a deadline.

@@ -21,9 +21,9 @@
 // FC_SEED replays a run; FC_RUNS changes the number of cases.
 import test from 'ava'
 import fc from 'fast-check'
-import { deepStrictEqual } from 'node:assert'
+import { deepStrictEqual, throws } from 'node:assert'
 import * as lazyfree from '../index'
-import { Dropper, NativeValue, defaultDropper, type Scalar } from '../index'
+import { Dropper, Keyspace, NativeValue, defaultDropper, type Scalar } from '../index'
 
 const RUNS = Number(process.env.FC_RUNS ?? 200)
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED)
@@ -64,11 +64,14 @@ function zsetModel(entries: Array<readonly [Scalar, number]>): Array<[string, nu
 
 // --- arbitraries ---------------------------------------------------------------
 
+/** Whether a string is well-formed UTF-16 (no lone surrogate). */
+const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+/** Strings mixing lone surrogates with text; those with one are refused (below). */
+const surrogateStrings = fc.string({ unit: fc.constantFrom('\uD800', '\uDFFF', 'a', 'é', '\uFFFD', '\u0000'), maxLength: 6 })
 const strings = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.string({ unit: 'binary', maxLength: 8 }),
-  // Lone surrogates: not valid UTF-16, encoded as U+FFFD.
-  fc.string({ unit: fc.constantFrom('\uD800', '\uDFFF', 'a', 'é', '\u0000'), maxLength: 6 }),
+  fc.string({ unit: 'binary', maxLength: 8 }).filter(wellFormed),
+  surrogateStrings.filter(wellFormed),
 )
 const numbers = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.maxSafeInteger())
 const bytes = fc.uint8Array({ maxLength: 16 })
@@ -110,6 +113,27 @@ test('scalars round-trip: UTF-8 text, String(n), bytes copied exactly', (t) => {
       deepStrictEqual(v.toJS(), text(s))
       deepStrictEqual(NativeValue.string(s).toJS(), text(s))
       v.release()
+    }),
+    params(),
+  )
+  t.pass()
+})
+
+test('a string with a lone surrogate is refused with a TypeError, never stored as U+FFFD', (t) => {
+  fc.assert(
+    fc.property(surrogateStrings.filter((s) => !wellFormed(s)), fc.nat(3), (bad, i) => {
+      const items: Scalar[] = ['a', 'b', 'c']
+      items.splice(i, 0, bad)
+      throws(() => NativeValue.from(bad), (e: Error) => e instanceof TypeError && e.message.startsWith('value is a string with a lone surrogate'))
+      throws(
+        () => NativeValue.from(items),
+        (e: Error) => e instanceof TypeError && e.message.startsWith(`value[${Math.min(i, 3)}] is a string with a lone surrogate`),
+      )
+      const ks = new Keyspace()
+      throws(() => ks.set(bad, 'v'), TypeError)
+      throws(() => ks.set('k', bad), TypeError)
+      deepStrictEqual(ks.size, 0)
+      ks.close()
     }),
     params(),
   )
@@ -226,7 +250,7 @@ const BAD: Array<[string, () => unknown]> = [
 ]
 const bad = fc.nat(BAD.length - 1).map((i) => ({ what: BAD[i][0], value: BAD[i][1]() }))
 
-/** `root.key` for an identifier key, `root["key"]` otherwise (as crate/convert.rs names it). */
+/** `root.key` for an identifier key, `root["key"]` otherwise (as crate/glue/convert.rs names it). */
 function propertyPath(root: string, key: string): string {
   if (/^[\p{Alphabetic}_$][\p{Alphabetic}\p{N}_$]*$/u.test(key)) return `${root}.${key}`
   return `${root}[${quote(key)}]`

@@ -115,3 +115,23 @@ test('the loader names exactly the napi.targets, with napi-rs platform names', (
     t.is(platform, known.get(triple)?.platformArchABI ?? '(unknown triple)', `platform name of ${triple}`)
   }
 })
+
+test('every CI job installs the Rust that rust-toolchain.toml pins', (t) => {
+  const pinned = /channel\s*=\s*"([^"]+)"/.exec(readFileSync(join(root, 'rust-toolchain.toml'), 'utf8'))?.[1]
+  t.truthy(pinned, 'rust-toolchain.toml names a channel')
+  const workflow = parse(readFileSync(join(root, '.github/workflows/CI.yml'), 'utf8'))
+  const installs: string[] = []
+  for (const [name, job] of Object.entries<{ steps?: Array<{ uses?: string; with?: Record<string, unknown> }> }>(
+    workflow.jobs,
+  )) {
+    for (const step of job.steps ?? []) {
+      if (step.uses?.startsWith('dtolnay/rust-toolchain@')) installs.push(`${name}: ${String(step.with?.toolchain)}`)
+    }
+  }
+  t.true(installs.length > 0, 'the workflow installs Rust somewhere')
+  t.deepEqual(
+    installs.filter((i) => !i.endsWith(`: ${pinned}`)),
+    [],
+    `jobs installing another Rust than ${pinned}`,
+  )
+})

@@ -1,4 +1,4 @@
-// NativeValue: JavaScript values in, native bytes out (API.md §1).
+// NativeValue: JavaScript values in, native bytes out (docs/api.md §1).
 //
 // Every expectation is derived from the inputs: the bytes a scalar must
 // become, the order a sorted set must come back in, and the memory estimate
@@ -85,8 +85,10 @@ test('strings of every length around internal buffer sizes keep all their bytes,
   }
   const big = '🎉x'.repeat(100_000)
   t.is(NativeValue.from(big).toJS(), big)
-  // A lone surrogate has no UTF-8 form: it becomes U+FFFD, as Buffer.from makes it.
-  t.deepEqual(NativeValue.from('a\uD800b').toJS('buffer'), Buffer.from('a\uD800b', 'utf8'))
+  // A lone surrogate has no UTF-8 form: refused, never replaced with U+FFFD
+  // (two distinct strings would become the same bytes).
+  t.throws(() => NativeValue.from('a\uD800b'), { instanceOf: TypeError, message: /^value is a string with a lone surrogate at index 1/ })
+  t.deepEqual(NativeValue.from('a\uFFFDb').toJS('buffer'), Buffer.from('a\uFFFDb', 'utf8'), 'a real U+FFFD is kept')
 })
 
 test('numbers and bigints become String(n), as Redis clients send them', (t) => {
@@ -619,7 +621,9 @@ test("a real ES module importing 'lazyfree' gets named exports and a default", a
 })
 
 test('a string value too long for a JavaScript string throws RangeError from toJS(), and toJS("buffer") still works', (t) => {
-  const length = 2 ** 29 + 16
+  // 512 MiB, the most a value may hold, is more UTF-16 units than V8 allows
+  // in one string (2^29 - 24).
+  const length = 2 ** 29
   const huge = NativeValue.from(Buffer.alloc(length, 0x61))
   t.throws(() => huge.toJS(), { instanceOf: RangeError, message: /too many for a JavaScript string.*toJS\('buffer'\)/ })
   t.false(huge.released)

@@ -31,7 +31,7 @@ async function churn() {
   obs.observe({ entryTypes: ['gc'] })
   const loop = monitorEventLoopDelay({ resolution: 1 })
   loop.enable()
-  const survivors = new Array(50_000)
+  const survivors = Array.from({ length: 50_000 })
   const end = Date.now() + CHURN_MS
   let i = 0
   while (Date.now() < end) {

@@ -468,7 +468,7 @@ fn run(rx: Receiver<Box<Message>>, shared: Arc<Shared>) {
   // thread that handed it the value. (Not under loom, whose threads are not
   // OS threads.)
   #[cfg(not(all(loom, test)))]
-  crate::glue::os::lower_current_thread_priority();
+  os::lower_current_thread_priority();
   let counters = &shared.counters;
   while let Ok(message) = rx.recv() {
     let Message { garbage, count, bytes } = *message;
@@ -495,6 +495,10 @@ fn run(rx: Receiver<Box<Message>>, shared: Arc<Shared>) {
     }
   }
 }
+
+// The one module of the core allowed `unsafe`: two libc scheduling calls.
+#[allow(unsafe_code)]
+pub mod os;
 
 #[cfg(all(test, not(loom)))]
 mod tests;

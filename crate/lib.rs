@@ -2,20 +2,24 @@
 //!
 //! Big data lives here, in native memory outside the V8 heap, and is released
 //! on a background OS thread so the JavaScript thread never stalls on a free.
-//! The crate is split the way the problem is: what a value is ([`value`],
-//! [`zset`]), what it costs ([`memory`]), how it is freed ([`dropper`]), how
-//! it crosses from and to JavaScript ([`convert`]), which droppers belong to
-//! which Node environment ([`env_state`]), and a thin napi layer ([`glue`])
-//! that only translates calls and errors.
+//! The crate is split in two layers that point one way. The core — what a
+//! value is ([`value`], [`zset`]), what it costs ([`memory`]), how it is
+//! freed ([`dropper`]), the store ([`keyspace`]), errors ([`error`]) and the
+//! synchronisation primitives loom can swap ([`sync`]) — knows nothing of
+//! JavaScript: it imports neither napi nor the glue, and `unsafe` is denied
+//! in it by the compiler (the one exception is the drop thread's OS
+//! scheduling call, `dropper::os`). The glue ([`glue`]) is the only layer
+//! that talks to Node-API: conversion, per-environment state and the
+//! exported classes; every `unsafe` Node-API call lives there.
+//! `scripts/check-layers.js` (in `npm run lint`) fails when a core module
+//! imports napi or the glue.
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code)]
 
-#[macro_use]
-extern crate napi_derive;
-
-pub mod convert;
 pub mod dropper;
-pub mod env_state;
 pub mod error;
+// The only layer that calls Node-API; its unsafe blocks each carry a SAFETY comment.
+#[allow(unsafe_code)]
 pub mod glue;
 pub mod keyspace;
 pub mod memory;
@@ -38,19 +42,4 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-// jemalloc's run-time options (its `malloc_conf` global; the prefixed build
-// reads `_rjem_malloc_conf`). jemalloc returns freed pages to the OS only
-// after a decay time, and by default only when some thread calls into it:
-// in an idle process (a drain, then nothing allocates) RSS stayed at its
-// peak indefinitely. `background_thread:true` gives jemalloc its own
-// threads (at most one per CPU, created on demand) that purge on time
-// whatever the process does, and `muzzy_decay_ms:0` makes a purge return
-// pages with MADV_DONTNEED at once rather than MADV_FREE (which Linux still
-// counts in RSS until it needs the memory). Dirty pages keep jemalloc's
-// default decay (10 s) so floods reuse them. `_RJEM_MALLOC_CONF` in the
-// environment is read after this and overrides it (`npm run stress` sets
-// the decay to 0). Measured in scripts/stress-dropper.js (the idle phase).
-#[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
-#[export_name = "_rjem_malloc_conf"]
-pub static JEMALLOC_CONF: Option<&'static u8> = Some(&b"background_thread:true,muzzy_decay_ms:0\0"[0]);
+// Its run-time options (background purging) are set in `glue::JEMALLOC_CONF`.

@@ -12,11 +12,11 @@
 'use strict'
 
 const { spawn, spawnSync } = require('node:child_process')
-const { existsSync, mkdirSync, readFileSync, rmSync } = require('node:fs')
+const { existsSync } = require('node:fs')
 const { delimiter, dirname, join } = require('node:path')
+const nodes = require('./nodes')
 
 const root = join(__dirname, '..')
-const cacheRoot = join(root, '.cache', 'node-matrix')
 const avaCli = join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
 const majors = (process.env.NODE_MATRIX || '22,24')
   .split(',')
@@ -24,43 +24,9 @@ const majors = (process.env.NODE_MATRIX || '22,24')
   .filter(Boolean)
 const avaArgs = process.argv.slice(2)
 
-function packageName() {
-  const os = { linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform]
-  if (!os) throw new Error(`no node-<platform>-<arch> npm package for ${process.platform}`)
-  return `node-${os}-${process.arch}`
-}
-
 /** The cached node binary of `major`, installing it when missing or of another major. */
 function nodeFor(major) {
-  const pkg = packageName()
-  const dir = join(cacheRoot, major)
-  const pkgDir = join(dir, 'node_modules', pkg)
-  const bin = join(pkgDir, 'bin', process.platform === 'win32' ? 'node.exe' : 'node')
-  const installed = () => {
-    try {
-      const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
-      return version.split('.')[0] === major && existsSync(bin) ? version : null
-    } catch {
-      return null
-    }
-  }
-  let version = process.env.NODE_MATRIX_REFRESH ? null : installed()
-  if (version) {
-    console.log(`node-matrix: using cached ${pkg}@${version}`)
-  } else {
-    rmSync(dir, { recursive: true, force: true })
-    mkdirSync(dir, { recursive: true })
-    console.log(`node-matrix: installing ${pkg}@${major} into ${dir}`)
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-    const r = spawnSync(
-      npm,
-      ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${major}`],
-      { stdio: 'inherit', shell: process.platform === 'win32' },
-    )
-    version = installed()
-    if (r.status !== 0 || !version) throw new Error(`installing ${pkg}@${major} failed`)
-  }
-  return bin
+  return nodes.nodeFor(major, { refresh: !!process.env.NODE_MATRIX_REFRESH, log: (m) => console.log(`node-matrix: ${m}`) })
 }
 
 /** Runs ava's CLI with `node`; resolves to { version, code, summary }. */

@@ -7,7 +7,7 @@
 // returns pages to the OS after a decay time. Without background purging it
 // does so only when some thread calls into it, so an idle process kept its
 // peak RSS for good. The addon now starts jemalloc with background threads
-// (crate/lib.rs), which purge on time whatever the process does. This script
+// (crate/glue/mod.rs), which purge on time whatever the process does. This script
 // measures that with the allocator's shipped settings: unlike the other
 // stress scripts it does not set _RJEM_MALLOC_CONF (it removes it from the
 // child's environment unless STRESS_IDLE_KEEP_CONF=1).

@@ -27,6 +27,7 @@
 'use strict'
 
 const { runMeasured, TOLERANCE, PLATEAU, PLATEAU_FLOOR, mib } = require('./stress-lib')
+const { rng } = require('./random')
 
 // Measured in a child set up for it (stress-lib.js; see the top of this file).
 runMeasured(__filename)
@@ -45,21 +46,9 @@ const SECONDS = Number(process.env.STRESS_KEYSPACE_SECONDS ?? 15)
 const ROUNDS = 3
 const WARMUP_SECONDS = Math.min(3, SECONDS / ROUNDS)
 
-/** A small deterministic generator (mulberry32), so a failing run can be replayed with STRESS_SEED. */
-function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Seeded, so a failing run can be replayed with STRESS_SEED.
 const SEED = Number(process.env.STRESS_SEED ?? Date.now() % 1e9)
-const random = rng(SEED)
-const int = (n) => Math.floor(random() * n)
-const pick = (items) => items[int(items.length)]
+const { int, pick } = rng(SEED)
 
 const range = (n, f) => Array.from({ length: n }, (_, i) => f(i))
 const ITEMS = range(2000, (i) => `item-${i}-${'z'.repeat(i % 16)}`)

@@ -266,7 +266,7 @@ fn the_drop_thread_runs_at_a_lower_priority_than_its_creator() {
   d.defer_other(Box::new(Probe(tx)), 1, 0);
   let thread = rx.recv_timeout(Duration::from_secs(10)).unwrap();
   let own = own_stat();
-  assert_eq!(thread[NICE], (own[NICE] + crate::glue::os::DROP_THREAD_NICE as i64).min(19));
+  assert_eq!(thread[NICE], (own[NICE] + crate::dropper::os::DROP_THREAD_NICE as i64).min(19));
   assert_eq!(thread[POLICY], libc::SCHED_BATCH as i64);
   assert_eq!(own[POLICY], libc::SCHED_OTHER as i64, "the caller's own policy is left alone");
 }

@@ -11,14 +11,14 @@ use napi::bindgen_prelude::*;
 use napi::JsDeferred;
 use napi_derive::napi;
 
-use crate::convert::Converter;
 use crate::dropper::{Dropper, Options, Stats};
-use crate::env_state;
+use crate::glue::convert::Converter;
+use crate::glue::env_state;
 use crate::glue::errors::{conv, throw};
 use crate::glue::js::{Js, RawJs};
 use crate::glue::native_value::NativeHandle;
 
-/// Counters of one dropper, with the meanings of API.md §2.
+/// Counters of one dropper, with the meanings of docs/api.md §2.
 #[napi(object)]
 pub struct DropperStats {
   pub deferred: f64,

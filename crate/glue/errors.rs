@@ -2,8 +2,8 @@
 
 use napi::{Env, Error, Status};
 
-use crate::convert::ConvError;
 use crate::error::LfError;
+use crate::glue::convert::ConvError;
 
 /// Throws `e` as its JS class (with its `code`), and returns the error that
 /// tells napi-rs an exception is already pending.

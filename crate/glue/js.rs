@@ -166,19 +166,31 @@ impl Js {
     self.string_utf8(Handle(s))
   }
 
-  /// The bytes of any `ArrayBufferView` or `ArrayBuffer`, copied; `None` for
-  /// anything else.
-  pub fn binary_bytes(&self, v: Handle) -> Result<Option<Vec<u8>>> {
+  /// The bytes of any `ArrayBufferView` or `ArrayBuffer`, copied.
+  ///
+  /// Every length comes from Node-API, and nothing between taking the data
+  /// pointer and copying from it runs JavaScript: no property is read, no
+  /// function called. A typed array of a kind Node-API does not name (its
+  /// element size unknown to us) is copied only when the caller passes its
+  /// byte length in `known_len` — read before this call, by the intrinsic
+  /// `%TypedArray%.prototype.byteLength` getter — and that length agrees
+  /// with the element count and the buffer Node-API reports; otherwise the
+  /// answer is `Binary::UnknownKind`. Nothing longer than `limit` bytes is
+  /// copied (`Binary::TooLong`).
+  pub fn binary_bytes(&self, v: Handle, known_len: Option<usize>, limit: usize) -> Result<Binary> {
     let mut yes = false;
     let mut data: *mut c_void = ptr::null_mut();
-    let mut byte_len = 0usize;
+    let byte_len;
     // SAFETY: for each kind, we ask for its data only after Node-API has
     // told us `v` is of that kind; the pointer and length it returns describe
-    // memory that stays valid for the call in progress, and is copied at once.
+    // memory that stays valid until JavaScript runs again, and we copy from
+    // it before returning, calling nothing but Node-API's own getters.
     unsafe {
       check(sys::napi_is_typedarray(self.env, v.0, &mut yes), "is_typedarray")?;
       if yes {
-        let mut kind = 0;
+        // Node-API leaves `kind` untouched for a kind it does not know (Node
+        // 22 with --js-float16array), so it starts as a kind nobody has.
+        let mut kind: sys::napi_typedarray_type = UNKNOWN_TYPED_ARRAY;
         let mut length = 0usize;
         let mut buffer = ptr::null_mut();
         let mut offset = 0usize;
@@ -195,34 +207,110 @@ impl Js {
           "get_typedarray_info",
         )?;
         byte_len = match typed_array_element_size(kind) {
-          Some(size) => length * size,
-          None => self.number(self.named(v, "byteLength")?)? as usize,
+          Some(size) => length.checked_mul(size).ok_or_else(|| Error::from_reason("typed array too long"))?,
+          None => {
+            let Some(n) = known_len else {
+              return Ok(Binary::UnknownKind);
+            };
+            // The element size must be one a typed array can have, and the
+            // bytes must lie inside the buffer Node-API reports.
+            let mut buffer_data: *mut c_void = ptr::null_mut();
+            let mut buffer_len = 0usize;
+            check(
+              sys::napi_get_arraybuffer_info(self.env, buffer, &mut buffer_data, &mut buffer_len),
+              "get_arraybuffer_info",
+            )?;
+            let size_ok =
+              if length == 0 { n == 0 } else { n % length == 0 && matches!(n / length, 1 | 2 | 4 | 8) };
+            let inside = offset.checked_add(n).is_some_and(|end| end <= buffer_len);
+            if !size_ok || !inside {
+              return Ok(Binary::UnknownKind);
+            }
+            n
+          }
         };
       } else {
         check(sys::napi_is_dataview(self.env, v.0, &mut yes), "is_dataview")?;
         if yes {
           let mut buffer = ptr::null_mut();
           let mut offset = 0usize;
+          let mut len = 0usize;
           check(
-            sys::napi_get_dataview_info(self.env, v.0, &mut byte_len, &mut data, &mut buffer, &mut offset),
+            sys::napi_get_dataview_info(self.env, v.0, &mut len, &mut data, &mut buffer, &mut offset),
             "get_dataview_info",
           )?;
+          byte_len = len;
         } else {
           check(sys::napi_is_arraybuffer(self.env, v.0, &mut yes), "is_arraybuffer")?;
           if !yes {
-            return Ok(None);
+            return Ok(Binary::NotBinary);
           }
-          check(
-            sys::napi_get_arraybuffer_info(self.env, v.0, &mut data, &mut byte_len),
-            "get_arraybuffer_info",
-          )?;
+          let mut len = 0usize;
+          check(sys::napi_get_arraybuffer_info(self.env, v.0, &mut data, &mut len), "get_arraybuffer_info")?;
+          byte_len = len;
         }
       }
-      if data.is_null() || byte_len == 0 {
-        return Ok(Some(Vec::new()));
+      if byte_len > limit {
+        return Ok(Binary::TooLong(byte_len));
       }
-      Ok(Some(std::slice::from_raw_parts(data as *const u8, byte_len).to_vec()))
+      if data.is_null() || byte_len == 0 {
+        return Ok(Binary::Bytes(Vec::new()));
+      }
+      Ok(Binary::Bytes(std::slice::from_raw_parts(data as *const u8, byte_len).to_vec()))
     }
+  }
+
+  /// Whether a string is well-formed UTF-16 (no lone surrogate); `Err(i)`
+  /// gives the index of the first lone surrogate. Reads the string's UTF-16
+  /// units, so it is only asked when the UTF-8 copy shows a U+FFFD, which is
+  /// what Node-API puts in place of a lone surrogate.
+  pub fn well_formed(&self, v: Handle) -> Result<std::result::Result<(), usize>> {
+    let mut len = 0usize;
+    // SAFETY: see the module doc; a null buffer asks for the length only.
+    check(
+      unsafe { sys::napi_get_value_string_utf16(self.env, v.0, ptr::null_mut(), 0, &mut len) },
+      "get_value_string_utf16",
+    )?;
+    let mut units = vec![0u16; len + 1];
+    let mut copied = 0usize;
+    // SAFETY: the buffer holds `len + 1` units, room for the terminator.
+    check(
+      unsafe {
+        sys::napi_get_value_string_utf16(self.env, v.0, units.as_mut_ptr(), units.len(), &mut copied)
+      },
+      "get_value_string_utf16",
+    )?;
+    units.truncate(copied);
+    let mut i = 0usize;
+    for c in char::decode_utf16(units.iter().copied()) {
+      match c {
+        Ok(c) => i += c.len_utf16(),
+        Err(_) => return Ok(Err(i)),
+      }
+    }
+    Ok(Ok(()))
+  }
+
+  /// Calls `function`; `None` (with the exception cleared) when it throws.
+  /// For brand checks only: intrinsic functions that throw a `TypeError` on
+  /// a receiver of the wrong kind and run no user code.
+  pub fn try_call(&self, this: Handle, function: Handle, args: &[Handle]) -> Result<Option<Handle>> {
+    let mut r = ptr::null_mut();
+    // SAFETY: see the module doc; `args` outlives the call.
+    let status = unsafe {
+      sys::napi_call_function(self.env, this.0, function.0, args.len(), args.as_ptr().cast(), &mut r)
+    };
+    if status == sys::Status::napi_pending_exception {
+      let mut e = ptr::null_mut();
+      // SAFETY: see the module doc; clears the exception the call left.
+      check(
+        unsafe { sys::napi_get_and_clear_last_exception(self.env, &mut e) },
+        "get_and_clear_last_exception",
+      )?;
+      return Ok(None);
+    }
+    check(status, "call_function")?;
+    Ok(Some(Handle(r)))
   }
 
   pub fn global(&self) -> Result<Handle> {
@@ -379,15 +467,36 @@ impl Js {
   }
 }
 
+/// What `binary_bytes` found.
+pub enum Binary {
+  /// Not an `ArrayBufferView` or `ArrayBuffer`.
+  NotBinary,
+  /// The bytes, copied.
+  Bytes(Vec<u8>),
+  /// A typed array whose element size Node-API does not tell and whose byte
+  /// length was not given (or did not agree with Node-API's figures).
+  UnknownKind,
+  /// Longer than the limit; nothing was copied.
+  TooLong(usize),
+}
+
+/// A `napi_typedarray_type` no Node-API version uses: what `kind` holds when
+/// `napi_get_typedarray_info` did not set it.
+const UNKNOWN_TYPED_ARRAY: sys::napi_typedarray_type = -1;
+
+/// `napi_float16_array` (Node 24's js_native_api_types.h; napi-sys 3 does not
+/// name it yet).
+const FLOAT16_ARRAY: sys::napi_typedarray_type = 11;
+
 /// Bytes per element of a typed array kind (`napi_typedarray_type`); `None`
-/// for a kind this table does not know (such as `Float16Array`), whose
-/// `byteLength` is read instead.
+/// for a kind this table does not know, whose byte length must then come
+/// from elsewhere (`binary_bytes`).
 #[allow(non_upper_case_globals)]
 fn typed_array_element_size(kind: sys::napi_typedarray_type) -> Option<usize> {
   use sys::TypedarrayType::*;
   match kind {
     int8_array | uint8_array | uint8_clamped_array => Some(1),
-    int16_array | uint16_array => Some(2),
+    int16_array | uint16_array | FLOAT16_ARRAY => Some(2),
     int32_array | uint32_array | float32_array => Some(4),
     float64_array | bigint64_array | biguint64_array => Some(8),
     _ => None,

@@ -17,8 +17,8 @@ use bytes::Bytes;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::convert::Converter;
 use crate::error::{LfError, LfResult};
+use crate::glue::convert::Converter;
 use crate::glue::dropper::{report_spawn_error, DropperHandle};
 use crate::glue::errors::{conv, throw};
 use crate::glue::js::{Handle, Js, RawJs};

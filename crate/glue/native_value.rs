@@ -9,10 +9,10 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::convert::Converter;
-use crate::env_state;
 use crate::error::{LfError, LfResult};
+use crate::glue::convert::Converter;
 use crate::glue::dropper::{report_spawn_error, DropperHandle};
+use crate::glue::env_state;
 use crate::glue::errors::{conv, throw};
 use crate::glue::js::{Js, RawJs};
 use crate::memory;

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Keeps the Rust layers pointing one way. The core (every module of crate/
+// outside crate/glue/) must not know JavaScript exists: it imports neither
+// napi nor the glue, so it can be tested, model-checked with loom and shared
+// between threads without an environment. The compiler already denies
+// `unsafe` in the core (`#![deny(unsafe_code)]` in crate/lib.rs); this check
+// covers what the compiler cannot: which crates and modules a file names.
+// Part of `npm run lint`; exits 1 and names each offending line.
+'use strict'
+
+const fs = require('node:fs')
+const path = require('node:path')
+
+const root = path.resolve(__dirname, '..')
+const crate = path.join(root, 'crate')
+const glue = path.join(crate, 'glue')
+
+/** What a core file may not mention outside comments. */
+const FORBIDDEN = [
+  [/\bnapi(_derive|_sys)?::/, 'imports napi'],
+  [/\b(use|extern crate)\s+napi(_derive|_sys)?\b/, 'imports napi'],
+  [/#\[napi\b/, 'uses a napi attribute'],
+  [/\bcrate::glue\b/, 'imports the glue'],
+  [/\bsuper::glue\b/, 'imports the glue'],
+]
+
+function rustFiles(dir) {
+  const out = []
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...rustFiles(p))
+    else if (entry.name.endsWith('.rs')) out.push(p)
+  }
+  return out
+}
+
+const problems = []
+for (const file of rustFiles(crate)) {
+  if (file.startsWith(glue + path.sep)) continue
+  const lines = fs.readFileSync(file, 'utf8').split('\n')
+  lines.forEach((line, i) => {
+    const code = line.replace(/\/\/.*$/, '')
+    for (const [pattern, what] of FORBIDDEN) {
+      if (pattern.test(code)) {
+        problems.push(`${path.relative(root, file)}:${i + 1}: core module ${what}: ${line.trim()}`)
+      }
+    }
+  })
+}
+
+if (problems.length > 0) {
+  console.error('Layering: the core (crate/ outside crate/glue/) must not import napi or the glue.')
+  for (const p of problems) console.error(`  ${p}`)
+  console.error('Move the code that needs Node-API under crate/glue/, or pass what it needs in from there.')
+  process.exit(1)
+}
+console.log('layers: the core imports neither napi nor the glue')
