@@ -61,7 +61,17 @@ export declare class KeyspaceHandle {
    * (a positive integer) and the kind's name.
    */
   scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
+  /**
+   * INCRBY replying a number: a result that is not a safe integer (a
+   * number could not hold it exactly) is refused with a `RangeError`, and
+   * nothing changes. `n` is a safe integer (the facade checks).
+   */
   incrby(key: string, n: number): number
+  /**
+   * INCRBY replying a bigint, exact over Redis's 64-bit range. `n` is
+   * within that range (the facade checks; a wider one is refused here too).
+   */
+  incrbyBig(key: string, n: bigint): bigint
   append(key: string, value: unknown): number
   strlen(key: string): number
   lpush(key: string, values: unknown[]): number
@@ -79,10 +89,14 @@ export declare class KeyspaceHandle {
   hget(key: string, field: unknown): string | Buffer | null
   hdel(key: string, fields: unknown[]): number
   /**
-   * Fields and values, flat: `[field, value, field, value, …]`; fields are
-   * always strings (they become object keys), values follow `returnBuffers`.
+   * Fields and values, flat: `[field, value, field, value, …]`. Without
+   * `buffers`, fields are strings (they become object keys) and values
+   * follow `returnBuffers`; with it, both are `Buffer`s (`true`) or
+   * strings (`false`). Fields as strings are never merged: when two
+   * distinct fields decode to the same string (only fields that are not
+   * valid UTF-8 can), it throws `ERR_LAZYFREE_FIELD_COLLISION` instead.
    */
-  hgetall(key: string): Array<string | Buffer>
+  hgetall(key: string, buffers?: boolean | undefined | null): Array<string | Buffer>
   hlen(key: string): number
   hexists(key: string, field: unknown): boolean
   sadd(key: string, members: unknown[]): number

@@ -22,7 +22,11 @@ export type JsOutput = string | string[] | Set<string> | Map<string, string> | A
 export type JsBufferOutput = Buffer | Buffer[] | Set<Buffer> | Map<Buffer, Buffer> | Array<[Buffer, number]>;
 /** Options of a {@link Dropper}. */
 export interface DropperOptions {
-    /** Channel slots: values that can wait for the thread. An integer from 1 to 16 777 216; default 4096. */
+    /**
+     * Channel slots: messages that can wait for the thread. An integer from 1
+     * to 1 048 576 (2^20); default 4096. Slots are allocated when the dropper
+     * starts, 16 bytes each (16 MiB at the bound).
+     */
     capacity?: number;
     /**
      * A list, hash, set or zset is large, and freed on the thread, when it holds
@@ -172,7 +176,8 @@ export declare class Dropper {
      *
      * @throws TypeError for options of the wrong type or unknown names.
      * @throws RangeError for a capacity that is not an integer from 1 to
-     *   16 777 216, a threshold that is not a non-negative integer or
+     *   1 048 576 (2^20; the queue's slots are allocated up front, 16 bytes
+     *   each, so the largest costs 16 MiB), a threshold that is not a non-negative integer or
      *   `Infinity`, or an empty name.
      */
     constructor(options?: DropperOptions);
@@ -267,6 +272,13 @@ export interface KeyspaceOptions {
      */
     hz?: number;
 }
+/** Options of {@link Keyspace.hgetallMap}. */
+export interface HgetallMapOptions<B extends boolean | undefined = boolean | undefined> {
+    /** Fields and values as `Buffer`s (`true`) or strings (`false`); default: as `returnBuffers`. */
+    buffers?: B;
+}
+/** What {@link Keyspace.hgetallMap} returns for its `buffers` option `B`. */
+export type HgetallMapResult<B, T> = B extends true ? Map<Buffer, Buffer> : B extends false ? Map<string, string> : Map<T, T>;
 /** Options of {@link Keyspace.set}, as Redis's `SET` spells them. */
 export interface SetOptions {
     /** Expire after this many seconds: a positive integer. */
@@ -435,7 +447,13 @@ export declare class Keyspace<T extends string | Buffer = string> {
      *   (`syntax error`); `code === 'OOM'` when it does not fit.
      */
     set(key: string, value: Scalar, options?: SetOptions): boolean;
-    /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
+    /**
+     * The string at `key`, or `null`.
+     * @throws Error `WRONGTYPE` for another kind.
+     * @throws RangeError for a value too long for a JS string (over about
+     *   512 MiB): read it from a keyspace made with `returnBuffers: true`, or
+     *   with `takeValue(key)` and `toJS('buffer')`.
+     */
     get(key: string): T | null;
     /**
      * The string at each key, in order: `null` for a missing key or one that
@@ -455,10 +473,23 @@ export declare class Keyspace<T extends string | Buffer = string> {
      */
     mset(entries: MsetEntries): void;
     /**
-     * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and returns it.
+     * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and
+     * returns the result, exactly: a number `n` gets a number back, and a
+     * result that is not a safe integer (beyond ±(2^53 − 1), where a number
+     * would round it) is refused, changing nothing — pass `n` as a bigint for
+     * the whole 64-bit range.
+     * @throws RangeError when `n` is not a safe integer, or the result is not
+     *   one (the message says to pass `n` as a bigint).
      * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
      */
     incrby(key: string, n: number): number;
+    /**
+     * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and
+     * returns the result as a bigint, exact over Redis's 64-bit range.
+     * @throws RangeError when `n` is outside −2^63 … 2^63 − 1.
+     * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
+     */
+    incrby(key: string, n: bigint): bigint;
     /** Appends to the string at `key` (creating it). Returns the new length in bytes. */
     append(key: string, value: Scalar): number;
     /** Length in bytes of the string at `key`; 0 when missing. */
@@ -485,8 +516,26 @@ export declare class Keyspace<T extends string | Buffer = string> {
     hget(key: string, field: Scalar): T | null;
     /** Removes fields; an emptied hash's key is removed. Returns how many existed. */
     hdel(key: string, ...fields: Scalar[]): number;
-    /** Every field and value, as an object (field order unspecified, as in Redis). */
+    /**
+     * Every field and value, as an object (field order unspecified, as in
+     * Redis). Fields become string keys; two fields are never merged into one:
+     * when two fields that are not valid UTF-8 decode to the same string, it
+     * throws instead (use {@link Keyspace.hgetallMap} with `{ buffers: true }`).
+     * @throws Error `code === 'ERR_LAZYFREE_FIELD_COLLISION'` when two fields
+     *   decode to the same string.
+     */
     hgetall(key: string): Record<string, T>;
+    /**
+     * Every field and value, as a `Map` (order unspecified): lossless for any
+     * field. Fields and values are strings, or `Buffer`s in a keyspace made
+     * with `returnBuffers: true`; `{ buffers: true }` returns `Buffer`s in any
+     * keyspace, which keeps fields that are not valid UTF-8 apart. (Two
+     * `Buffer` keys of a `Map` are distinct objects: look a field up by
+     * iterating, or by `field.toString('latin1')` of your own.)
+     * @throws Error `code === 'ERR_LAZYFREE_FIELD_COLLISION'` when fields are
+     *   strings and two of them decode to the same string.
+     */
+    hgetallMap<B extends boolean | undefined = undefined>(key: string, options?: HgetallMapOptions<B>): HgetallMapResult<B, T>;
     /** Number of fields; 0 when missing. */
     hlen(key: string): number;
     /** Whether `field` exists. */
@@ -538,6 +587,12 @@ export declare class Keyspace<T extends string | Buffer = string> {
     /**
      * Stops active expiry and hands every key to the dropper; the keyspace can
      * no longer be used (its methods throw `ERR_LAZYFREE_CLOSED`). Idempotent.
+     *
+     * All or nothing: called while a command of this keyspace is still
+     * converting its arguments (from a getter or `Symbol.toPrimitive` run by
+     * that conversion), it throws an `Error` with `code ===
+     * 'ERR_LAZYFREE_BUSY'` before changing anything: the keyspace stays open,
+     * active expiry keeps running, and the command completes.
      */
     close(): void;
 }

@@ -144,7 +144,11 @@ export type JsBufferOutput = Buffer | Buffer[] | Set<Buffer> | Map<Buffer, Buffe
 
 /** Options of a {@link Dropper}. */
 export interface DropperOptions {
-  /** Channel slots: values that can wait for the thread. An integer from 1 to 16 777 216; default 4096. */
+  /**
+   * Channel slots: messages that can wait for the thread. An integer from 1
+   * to 1 048 576 (2^20); default 4096. Slots are allocated when the dropper
+   * starts, 16 bytes each (16 MiB at the bound).
+   */
   capacity?: number
   /**
    * A list, hash, set or zset is large, and freed on the thread, when it holds
@@ -437,7 +441,8 @@ export class Dropper {
    *
    * @throws TypeError for options of the wrong type or unknown names.
    * @throws RangeError for a capacity that is not an integer from 1 to
-   *   16 777 216, a threshold that is not a non-negative integer or
+   *   1 048 576 (2^20; the queue's slots are allocated up front, 16 bytes
+   *   each, so the largest costs 16 MiB), a threshold that is not a non-negative integer or
    *   `Infinity`, or an empty name.
    */
   constructor(options?: DropperOptions) {
@@ -562,6 +567,10 @@ export type EvictionPolicy =
   | 'volatile-random'
   | 'volatile-ttl'
 
+/** Redis's integer range, for `incrby` with a bigint. */
+const I64_MIN = -(2n ** 63n)
+const I64_MAX = 2n ** 63n - 1n
+
 const POLICIES: readonly string[] = [
   'noeviction',
   'allkeys-lru',
@@ -612,6 +621,15 @@ export interface KeyspaceOptions {
    */
   hz?: number
 }
+
+/** Options of {@link Keyspace.hgetallMap}. */
+export interface HgetallMapOptions<B extends boolean | undefined = boolean | undefined> {
+  /** Fields and values as `Buffer`s (`true`) or strings (`false`); default: as `returnBuffers`. */
+  buffers?: B
+}
+
+/** What {@link Keyspace.hgetallMap} returns for its `buffers` option `B`. */
+export type HgetallMapResult<B, T> = B extends true ? Map<Buffer, Buffer> : B extends false ? Map<string, string> : Map<T, T>
 
 /** Options of {@link Keyspace.set}, as Redis's `SET` spells them. */
 export interface SetOptions {
@@ -865,6 +883,7 @@ export class Keyspace<T extends string | Buffer = string> {
   /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`. */
   readonly lazyfree: symbol = KEYSPACE_BRAND
   #expiry: { stop(): void } | undefined
+  #buffers: boolean
 
   /**
    * Creates an empty keyspace.
@@ -900,7 +919,7 @@ export class Keyspace<T extends string | Buffer = string> {
         serverDel: on('serverDel'),
         userDel: on('userDel'),
         userFlush: on('userFlush'),
-        returnBuffers: checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false,
+        returnBuffers: (this.#buffers = checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false),
       },
       dropper,
     )
@@ -1024,7 +1043,10 @@ export class Keyspace<T extends string | Buffer = string> {
    */
   flush(options?: FlushOptions): void {
     const o = optionsObject(options, 'options', ['async'])
-    this.#h.flush(checkBoolean(o.async, 'options.async'))
+    // Options are read before the handle: a getter that closes the keyspace
+    // then makes this call throw ERR_LAZYFREE_CLOSED instead of acting on it.
+    const async = checkBoolean(o.async, 'options.async')
+    this.#h.flush(async)
   }
 
   /**
@@ -1038,18 +1060,22 @@ export class Keyspace<T extends string | Buffer = string> {
   set(key: string, value: Scalar, options?: SetOptions): boolean {
     if (options === undefined) return this.#h.set(checkKey(key), value)
     const o = optionsObject(options, 'options', SET_OPTIONS)
-    return this.#h.set(
-      checkKey(key),
-      value,
-      o.ex === undefined ? undefined : checkInteger(o.ex, 'options.ex'),
-      o.px === undefined ? undefined : checkInteger(o.px, 'options.px'),
-      checkBoolean(o.nx, 'options.nx'),
-      checkBoolean(o.xx, 'options.xx'),
-      checkBoolean(o.keepTtl, 'options.keepTtl'),
-    )
+    // Options are read before the handle (see flush).
+    const ex = o.ex === undefined ? undefined : checkInteger(o.ex, 'options.ex')
+    const px = o.px === undefined ? undefined : checkInteger(o.px, 'options.px')
+    const nx = checkBoolean(o.nx, 'options.nx')
+    const xx = checkBoolean(o.xx, 'options.xx')
+    const keepTtl = checkBoolean(o.keepTtl, 'options.keepTtl')
+    return this.#h.set(checkKey(key), value, ex, px, nx, xx, keepTtl)
   }
 
-  /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
+  /**
+   * The string at `key`, or `null`.
+   * @throws Error `WRONGTYPE` for another kind.
+   * @throws RangeError for a value too long for a JS string (over about
+   *   512 MiB): read it from a keyspace made with `returnBuffers: true`, or
+   *   with `takeValue(key)` and `toJS('buffer')`.
+   */
   get(key: string): T | null {
     return this.#h.get(checkKey(key)) as T | null
   }
@@ -1091,7 +1117,7 @@ export class Keyspace<T extends string | Buffer = string> {
       }
     } else {
       for (const [key, value] of Object.entries(entries)) {
-        keys.push(key)
+        keys.push(checkKey(key, 'entries key'))
         values.push(value)
       }
     }
@@ -1100,11 +1126,33 @@ export class Keyspace<T extends string | Buffer = string> {
   }
 
   /**
-   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and returns it.
+   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and
+   * returns the result, exactly: a number `n` gets a number back, and a
+   * result that is not a safe integer (beyond ±(2^53 − 1), where a number
+   * would round it) is refused, changing nothing — pass `n` as a bigint for
+   * the whole 64-bit range.
+   * @throws RangeError when `n` is not a safe integer, or the result is not
+   *   one (the message says to pass `n` as a bigint).
    * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
    */
-  incrby(key: string, n: number): number {
-    if (!Number.isSafeInteger(checkInteger(n, 'n'))) throw new RangeError(`n is ${n}; expected a safe integer`)
+  incrby(key: string, n: number): number
+  /**
+   * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and
+   * returns the result as a bigint, exact over Redis's 64-bit range.
+   * @throws RangeError when `n` is outside −2^63 … 2^63 − 1.
+   * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.
+   */
+  incrby(key: string, n: bigint): bigint
+  incrby(key: string, n: number | bigint): number | bigint {
+    if (typeof n === 'bigint') {
+      if (n < I64_MIN || n > I64_MAX) {
+        throw new RangeError(`n is ${n}n; expected a bigint from -(2n ** 63n) to 2n ** 63n - 1n (Redis's 64-bit integers)`)
+      }
+      return this.#h.incrbyBig(checkKey(key), n)
+    }
+    if (!Number.isSafeInteger(checkInteger(n, 'n'))) {
+      throw new RangeError(`n is ${n}; expected a safe integer (pass a bigint for larger increments)`)
+    }
     return this.#h.incrby(checkKey(key), n)
   }
 
@@ -1186,7 +1234,14 @@ export class Keyspace<T extends string | Buffer = string> {
     return this.#h.hdel(checkKey(key), needSome(fields, 'hdel', 'field'))
   }
 
-  /** Every field and value, as an object (field order unspecified, as in Redis). */
+  /**
+   * Every field and value, as an object (field order unspecified, as in
+   * Redis). Fields become string keys; two fields are never merged into one:
+   * when two fields that are not valid UTF-8 decode to the same string, it
+   * throws instead (use {@link Keyspace.hgetallMap} with `{ buffers: true }`).
+   * @throws Error `code === 'ERR_LAZYFREE_FIELD_COLLISION'` when two fields
+   *   decode to the same string.
+   */
   hgetall(key: string): Record<string, T> {
     const flat = this.#h.hgetall(checkKey(key))
     const out: Record<string, T> = {}
@@ -1199,6 +1254,28 @@ export class Keyspace<T extends string | Buffer = string> {
       }
     }
     return out
+  }
+
+  /**
+   * Every field and value, as a `Map` (order unspecified): lossless for any
+   * field. Fields and values are strings, or `Buffer`s in a keyspace made
+   * with `returnBuffers: true`; `{ buffers: true }` returns `Buffer`s in any
+   * keyspace, which keeps fields that are not valid UTF-8 apart. (Two
+   * `Buffer` keys of a `Map` are distinct objects: look a field up by
+   * iterating, or by `field.toString('latin1')` of your own.)
+   * @throws Error `code === 'ERR_LAZYFREE_FIELD_COLLISION'` when fields are
+   *   strings and two of them decode to the same string.
+   */
+  hgetallMap<B extends boolean | undefined = undefined>(
+    key: string,
+    options?: HgetallMapOptions<B>,
+  ): HgetallMapResult<B, T> {
+    const o = optionsObject(options, 'options', ['buffers'])
+    const buffers = checkBoolean(o.buffers, 'options.buffers') ?? this.#buffers
+    const flat = this.#h.hgetall(checkKey(key), buffers)
+    const out = new Map<T | Buffer, T | Buffer>()
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i] as T, flat[i + 1] as T)
+    return out as HgetallMapResult<B, T>
   }
 
   /** Number of fields; 0 when missing. */
@@ -1317,11 +1394,33 @@ export class Keyspace<T extends string | Buffer = string> {
   /**
    * Stops active expiry and hands every key to the dropper; the keyspace can
    * no longer be used (its methods throw `ERR_LAZYFREE_CLOSED`). Idempotent.
+   *
+   * All or nothing: called while a command of this keyspace is still
+   * converting its arguments (from a getter or `Symbol.toPrimitive` run by
+   * that conversion), it throws an `Error` with `code ===
+   * 'ERR_LAZYFREE_BUSY'` before changing anything: the keyspace stays open,
+   * active expiry keeps running, and the command completes.
    */
   close(): void {
-    if (this.#handle === undefined) return
+    const handle = this.#handle
+    if (handle === undefined) return
+    // The flush is the only step that can fail (the handle is in use by a
+    // command further up the stack); it goes first so a refusal leaves
+    // everything as it was.
+    try {
+      handle.flush(true)
+    } catch (cause) {
+      const error = new Error(
+        'close() was called while a command of this Keyspace is running (from a getter or ' +
+          'Symbol.toPrimitive during its argument conversion); nothing was closed: call close() ' +
+          'after the command has returned',
+        { cause },
+      )
+      ;(error as Error & { code: string }).code = 'ERR_LAZYFREE_BUSY'
+      throw error
+    }
     this.#expiry?.stop()
-    this.#handle.flush(true)
+    this.#expiry = undefined
     this.#handle = undefined
   }
 }

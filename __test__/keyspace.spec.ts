@@ -762,3 +762,145 @@ test('a keyspace nobody references is collected and its keys go to its dropper',
   await dropper.drain()
   t.is(dropper.stats().freed, 40)
 })
+
+// --- re-entrant close ------------------------------------------------------------------------
+
+test('close() from a getter during a command throws ERR_LAZYFREE_BUSY and changes nothing', async (t) => {
+  const { ks } = fresh({ hz: 100 })
+  ks.set('soon', 'v', { px: 20 })
+  let inner: unknown
+  const fields = {
+    get f() {
+      try {
+        ks.close()
+      } catch (e) {
+        inner = e
+      }
+      return 'v'
+    },
+  }
+  t.is(ks.hset('h', fields), 1, 'the command itself completes')
+  t.like(inner, { code: 'ERR_LAZYFREE_BUSY' })
+  t.regex((inner as Error).message, /call close\(\) after the command has returned/)
+  t.false(ks.closed)
+  t.is(ks.hget('h', 'f'), 'v')
+  // Active expiry still runs: the key nobody touches is collected.
+  t.true(await until(() => ks.info().expired_keys === 1, 3000), `expired_keys ${ks.info().expired_keys}`)
+  ks.close()
+  t.true(ks.closed)
+})
+
+// --- OOM without eviction --------------------------------------------------------------------
+
+test('an oversized write throws OOM and evicts nothing', (t) => {
+  const { ks } = fresh({ maxMemory: '1mb', evictionPolicy: 'allkeys-lru' })
+  for (let i = 0; i < 1000; i++) ks.set(`k${i}`, 'v')
+  t.throws(() => ks.set('big', Buffer.alloc(2 << 20)), OOM)
+  t.is(ks.size, 1000)
+  t.is(ks.info().evicted_keys, 0)
+  // Under a volatile policy only keys with a TTL may go: a write that needs
+  // more than they hold is refused just the same.
+  const v = fresh({ maxMemory: '1mb', evictionPolicy: 'volatile-lru' }).ks
+  for (let i = 0; i < 1000; i++) v.set(`k${i}`, 'v', i % 2 === 0 ? { ex: 1000 } : undefined)
+  const room = (1 << 20) - v.info().used_memory
+  t.throws(() => v.set('big', Buffer.alloc(room + 200_000)), OOM)
+  t.is(v.size, 1000)
+  t.is(v.info().evicted_keys, 0)
+  t.true(v.set('fits', Buffer.alloc(room + 100_000)))
+  t.true(v.info().evicted_keys > 0)
+  t.is(v.info().expires, 500 - v.info().evicted_keys, 'only keys with a TTL were evicted')
+})
+
+// --- incrby: exact or refused ----------------------------------------------------------------
+
+test('incrby with a number refuses a result past 2^53; with a bigint it is exact over 64 bits', (t) => {
+  const { ks } = fresh()
+  ks.set('n', '9007199254740991')
+  const refused = t.throws(() => ks.incrby('n', 1), { instanceOf: RangeError })
+  t.regex(refused.message, /9007199254740992 is not a safe integer/)
+  t.regex(refused.message, /pass n as a bigint/)
+  t.is(ks.get('n'), '9007199254740991', 'a refused increment changes nothing')
+  t.is(ks.incrby('fresh', -Number.MAX_SAFE_INTEGER), -Number.MAX_SAFE_INTEGER)
+  t.throws(() => ks.incrby('fresh', -1), { instanceOf: RangeError })
+  t.is(ks.get('fresh'), String(-Number.MAX_SAFE_INTEGER))
+  t.is(ks.incrby('n', -1), 9007199254740990)
+  const exact: bigint = ks.incrby('n', 1n) // the overloads type the reply by n's type
+  t.is(exact, 9007199254740991n)
+  t.is(ks.incrby('n', 1n), 9007199254740992n)
+  t.is(ks.incrby('n', 1n), 9007199254740993n)
+  t.is(ks.get('n'), '9007199254740993')
+  t.is(ks.incrby('m', 2n ** 63n - 1n), 9223372036854775807n)
+  t.throws(() => ks.incrby('m', 1n), err('increment or decrement would overflow'))
+  t.is(ks.incrby('neg', -(2n ** 63n)), -9223372036854775808n)
+  t.throws(() => ks.incrby('x', 2n ** 63n), { instanceOf: RangeError, message: /64-bit/ })
+  t.throws(() => ks.incrby('x', -(2n ** 63n) - 1n), { instanceOf: RangeError, message: /64-bit/ })
+  t.is(ks.exists('x'), 0)
+})
+
+// --- hgetall never merges fields -------------------------------------------------------------
+
+test('hgetall refuses to merge binary fields; hgetallMap keeps them apart', (t) => {
+  const b = fresh({ returnBuffers: true }).ks as unknown as Keyspace<Buffer>
+  b.hset('h', new Map([[Buffer.from([0xff]), 'first'], [Buffer.from([0xfe]), 'second']]))
+  t.is(b.hlen('h'), 2)
+  const e = t.throws(() => b.hgetall('h'), { instanceOf: Error, code: 'ERR_LAZYFREE_FIELD_COLLISION' })
+  t.regex(e.message, /<Buffer ff> and <Buffer fe>|<Buffer fe> and <Buffer ff>/)
+  t.regex(e.message, /hgetallMap\(key, \{ buffers: true \}\)/)
+  const map: Map<Buffer, Buffer> = b.hgetallMap('h')
+  t.is(map.size, 2)
+  const entries = [...map].map(([f, v]) => [f.toString('hex'), v.toString()]).sort()
+  t.deepEqual(entries, [['fe', 'second'], ['ff', 'first']])
+  // A string keyspace: { buffers: true } is the lossless read there too.
+  const s = fresh().ks
+  s.hset('h', new Map<string | Buffer, string>([[Buffer.from([0xff]), 'first'], [Buffer.from([0xfe]), 'second'], ['plain', 'v']]))
+  t.throws(() => s.hgetall('h'), { code: 'ERR_LAZYFREE_FIELD_COLLISION' })
+  t.throws(() => s.hgetallMap('h'), { code: 'ERR_LAZYFREE_FIELD_COLLISION' })
+  const raw: Map<Buffer, Buffer> = s.hgetallMap('h', { buffers: true })
+  t.is(raw.size, 3)
+  t.true([...raw.values()].every((v) => Buffer.isBuffer(v)))
+  // Fields that decode without collision are unchanged, binary or not.
+  s.hset('one', new Map<string | Buffer, string>([[Buffer.from([0xff]), 'x'], ['a', 'y']]))
+  t.deepEqual(s.hgetall('one'), { '\uFFFD': 'x', a: 'y' })
+  t.deepEqual([...s.hgetallMap('one')].sort(), [['a', 'y'], ['\uFFFD', 'x']])
+  t.deepEqual(s.hgetallMap('missing'), new Map())
+  t.throws(() => s.hgetallMap('h', { buffers: 1 } as never), { instanceOf: TypeError })
+})
+
+// --- strings: one 512 MiB limit, and what to do with a value too long for JS -----------------
+
+test.serial('a value too long for a JS string says how a Keyspace can read it', (t) => {
+  const { ks } = fresh()
+  ks.set('k', Buffer.alloc(2 ** 29)) // 512 MiB: at the limit, and longer than V8's strings
+  const e = t.throws(() => ks.get('k'), { instanceOf: RangeError })
+  t.regex(e.message, /returnBuffers: true/)
+  t.regex(e.message, /takeValue\(key\)/)
+  t.throws(() => ks.append('k', 'x'), err('string exceeds maximum allowed size (proto-max-bulk-len)'))
+  t.is(ks.strlen('k'), 2 ** 29)
+  const v = ks.takeValue('k')
+  if (v === null) return t.fail('takeValue found no value')
+  t.is((v.toJS('buffer') as Buffer).length, 2 ** 29)
+  v.release()
+})
+
+test('close() from an option getter closes fully and the command throws ERR_LAZYFREE_CLOSED', (t) => {
+  const { ks, dropper } = fresh({ hz: 100 })
+  ks.set('a', '1')
+  const setOptions = {
+    get ex() {
+      ks.close()
+      return 100
+    },
+  }
+  // The write is not made on the closed keyspace's handle behind its back.
+  t.throws(() => ks.set('b', '2', setOptions), { code: 'ERR_LAZYFREE_CLOSED' })
+  t.true(ks.closed)
+  const ks2 = new Keyspace({ dropper })
+  const flushOptions = {
+    get async() {
+      ks2.close()
+      return true
+    },
+  }
+  t.throws(() => ks2.flush(flushOptions), { code: 'ERR_LAZYFREE_CLOSED' })
+  t.true(ks2.closed)
+})

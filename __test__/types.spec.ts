@@ -26,3 +26,9 @@ test('every public member of the facade carries a doc comment', (t) => {
   })
   t.deepEqual(undocumented, [])
 })
+
+test('reply types follow the arguments: incrby by n, hgetallMap by buffers', (t) => {
+  const tsc = require.resolve('typescript/bin/tsc')
+  const args = ['--noEmit', '--strict', '--target', 'ES2022', '--module', 'commonjs', '--moduleResolution', 'node', '--skipLibCheck', '--types', 'node']
+  t.notThrows(() => execFileSync(process.execPath, [tsc, ...args, join(root, '__test__', 'fixtures', 'types-keyspace.ts')], { cwd: root, encoding: 'utf8' }))
+})

@@ -37,8 +37,11 @@ use crate::value::Value;
 /// Channel slots when none are asked for: ~4096 pointers' worth of queue,
 /// enough to absorb a burst of removals.
 pub const DEFAULT_CAPACITY: usize = 4096;
-/// Largest capacity accepted: the channel allocates its slots up front.
-pub const MAX_CAPACITY: usize = 1 << 24;
+/// Largest capacity accepted. `sync_channel` allocates and initialises all
+/// its slots when the thread starts, on the caller's thread: each slot is a
+/// boxed message's pointer and a stamp, 16 bytes, so the largest queue costs
+/// 16 MiB and is set up in a few milliseconds (see docs/limits.md).
+pub const MAX_CAPACITY: usize = 1 << 20;
 /// The OS thread name when none is asked for.
 pub const DEFAULT_NAME: &str = "lazyfree-drop";
 
@@ -193,7 +196,8 @@ struct Shared {
 enum Link {
   /// No thread yet: it starts with the first value handed over.
   Idle,
-  Open(SyncSender<Message>),
+  /// Messages are boxed so a slot is one pointer (see [`MAX_CAPACITY`]).
+  Open(SyncSender<Box<Message>>),
   /// The thread could not be started: every value is freed inline, but the
   /// dropper was not closed.
   NoThread,
@@ -288,7 +292,7 @@ impl Dropper {
 
   fn send(&self, garbage: Garbage, count: u64, bytes: u64) -> Outcome {
     let counters = &self.shared.counters;
-    let message = Message { garbage, count, bytes };
+    let message = Box::new(Message { garbage, count, bytes });
     let refused = {
       let mut link = lock(&self.link);
       if let Link::Idle = *link {
@@ -335,7 +339,7 @@ impl Dropper {
 
   /// Starts the thread; called with the link lock held.
   fn start(&self, builder: Builder) -> Link {
-    let (tx, rx) = sync_channel::<Message>(self.options.capacity);
+    let (tx, rx) = sync_channel::<Box<Message>>(self.options.capacity);
     let shared = Arc::clone(&self.shared);
     shared.counters.thread_running.store(true, Relaxed);
     match builder.spawn(move || run(rx, shared)) {
@@ -458,7 +462,7 @@ impl Drop for ExitGuard {
 }
 
 /// The drop thread: free each message, count it, wake whoever waits for it.
-fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
+fn run(rx: Receiver<Box<Message>>, shared: Arc<Shared>) {
   let _guard = ExitGuard(Arc::clone(&shared));
   // Background work: when woken on a busy machine, it must not preempt the
   // thread that handed it the value. (Not under loom, whose threads are not
@@ -466,7 +470,8 @@ fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
   #[cfg(not(all(loom, test)))]
   os::lower_current_thread_priority();
   let counters = &shared.counters;
-  while let Ok(Message { garbage, count, bytes }) = rx.recv() {
+  while let Ok(message) = rx.recv() {
+    let Message { garbage, count, bytes } = *message;
     counters.received.fetch_add(1, Relaxed);
     // A destructor that panics must not take the thread, or the counters,
     // with it.

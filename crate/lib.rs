@@ -42,3 +42,4 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+// Its run-time options (background purging) are set in `glue::JEMALLOC_CONF`.

@@ -103,6 +103,19 @@ async function keyspace() {
   ks.lpop('l')
   ks.hset('h', Object.fromEntries(range(30).map((k) => [k, k])))
   ks.hgetall('h')
+  ks.hgetallMap('h', { buffers: true })
+  ks.incrby('n', 5n)
+  try {
+    ks.incrby('n', Number.MAX_SAFE_INTEGER)
+  } catch {
+    // RangeError: not a safe integer, nothing changed
+  }
+  ks.hset('bin', new Map([[Buffer.from([0xff]), 'a'], [Buffer.from([0xfe]), 'b']]))
+  try {
+    ks.hgetall('bin')
+  } catch {
+    // ERR_LAZYFREE_FIELD_COLLISION
+  }
   ks.sadd('z1', ...range(30))
   ks.smembers('z1')
   ks.zadd('zs', 1, 'a', 2, 'b')

@@ -9,6 +9,8 @@
 //! keys hands its whole table to its dropper, so a finalizer never frees a
 //! big keyspace on the JavaScript thread.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -90,9 +92,36 @@ fn int(n: f64) -> i64 {
   n as i64
 }
 
-/// Bytes out, as a string or a `Buffer` (`returnBuffers`).
+/// `Number.MAX_SAFE_INTEGER`: the largest integer every smaller one of which
+/// a JS number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// V8's longest string, in UTF-16 code units, on 64-bit targets: more bytes
+/// than this, decoded, may not fit (whether they do depends on the text).
+const JS_STRING_MAX: usize = (1 << 29) - 24;
+
+/// Bytes out, as a string or a `Buffer` (`returnBuffers`). A string too long
+/// for V8 is refused with a `RangeError` that names what a keyspace's caller
+/// can do instead.
 fn bulk(c: &Converter, buffers: bool, bytes: &[u8]) -> napi::Result<Handle> {
-  c.bytes_to_js(bytes, buffers).map_err(|e| conv(&c.js().env(), e))
+  if buffers {
+    return c.js().create_buffer(bytes);
+  }
+  c.js().create_string(bytes).map_err(|e| {
+    if bytes.len() > JS_STRING_MAX {
+      throw(
+        &c.js().env(),
+        LfError::Range(format!(
+          "a value of {} bytes is too long for a JavaScript string (V8's limit is about 512 MiB); read it \
+           as a Buffer: from a Keyspace made with {{ returnBuffers: true }}, or move it out with \
+           takeValue(key) and call toJS('buffer') on the NativeValue",
+          bytes.len()
+        )),
+      )
+    } else {
+      e
+    }
+  })
 }
 
 /// A bulk reply, or `null`.
@@ -116,6 +145,48 @@ fn array<'a>(
     c.js().set_element(array, i as u32, bulk(&c, buffers, item)?)?;
   }
   Ok(RawJs(array))
+}
+
+/// Two positions of `pairs` whose fields are distinct bytes but decoded to
+/// the same string in `names` (empty: not decoded). Only a field that is not
+/// valid UTF-8 decodes lossily, so the common case costs one validity scan.
+fn collision(pairs: &[(&Bytes, &Bytes)], names: &[Cow<'_, str>]) -> Option<(usize, usize)> {
+  if names.iter().all(|n| matches!(n, Cow::Borrowed(_))) {
+    return None;
+  }
+  let mut seen: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+  for (i, name) in names.iter().enumerate() {
+    if let Some(first) = seen.insert(name, i) {
+      debug_assert_ne!(pairs[first].0, pairs[i].0, "a hash's fields are distinct");
+      return Some((first, i));
+    }
+  }
+  None
+}
+
+/// A field as Node shows a `Buffer`: `<Buffer ff fe>`, cut after 16 bytes.
+fn show_bytes(bytes: &[u8]) -> String {
+  let mut s: String = bytes.iter().take(16).map(|b| format!(" {b:02x}")).collect();
+  if bytes.len() > 16 {
+    s.push_str(&format!(" ... {} more bytes", bytes.len() - 16));
+  }
+  format!("<Buffer{s}>")
+}
+
+/// The `code` of the refusal to merge two fields into one string key.
+const FIELD_COLLISION: &str = "ERR_LAZYFREE_FIELD_COLLISION";
+
+fn field_collision(key: &str, first: &[u8], second: &[u8], name: &str) -> LfError {
+  LfError::Coded {
+    code: FIELD_COLLISION,
+    message: format!(
+      "the hash at {key:?} has fields {} and {}, which both decode to the string {name:?} \
+       (they are not valid UTF-8), so a result keyed by strings would keep only one of them; nothing \
+       was returned: read it with hgetallMap(key, {{ buffers: true }}), a Map with Buffer fields and values",
+      show_bytes(first),
+      show_bytes(second),
+    ),
+  }
 }
 
 impl KeyspaceHandle {
@@ -322,9 +393,37 @@ impl KeyspaceHandle {
     Ok(ScanStep { cursor: next as f64, keys: keys.iter().map(|k| k.to_string()).collect() })
   }
 
+  /// INCRBY replying a number: a result that is not a safe integer (a
+  /// number could not hold it exactly) is refused with a `RangeError`, and
+  /// nothing changes. `n` is a safe integer (the facade checks).
   #[napi(catch_unwind)]
   pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
-    ok(&env, self.inner.incrby(&key, int(n))).map(|v| v as f64)
+    let exact = |v: i64| {
+      if v.unsigned_abs() <= MAX_SAFE_INTEGER {
+        Ok(())
+      } else {
+        Err(LfError::Range(format!(
+          "incrby's result {v} is not a safe integer, so a number cannot hold it exactly; nothing was \
+           changed: pass n as a bigint (incrby(key, {}n)) to get the exact result as a bigint",
+          int(n)
+        )))
+      }
+    };
+    ok(&env, self.inner.incrby_checked(&key, int(n), exact)).map(|v| v as f64)
+  }
+
+  /// INCRBY replying a bigint, exact over Redis's 64-bit range. `n` is
+  /// within that range (the facade checks; a wider one is refused here too).
+  #[napi(catch_unwind)]
+  pub fn incrby_big(&mut self, env: Env, key: String, n: BigInt) -> Result<BigInt> {
+    let (n, lossless) = n.get_i64();
+    if !lossless {
+      return Err(throw(
+        &env,
+        LfError::Range("n is outside Redis's 64-bit integer range (-2^63 to 2^63 - 1)".into()),
+      ));
+    }
+    ok(&env, self.inner.incrby(&key, n)).map(BigInt::from)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, value: unknown")]
@@ -406,16 +505,36 @@ impl KeyspaceHandle {
     ok(&env, self.inner.hdel(&key, &fields)).map(|n| n as f64)
   }
 
-  /// Fields and values, flat: `[field, value, field, value, …]`; fields are
-  /// always strings (they become object keys), values follow `returnBuffers`.
+  /// Fields and values, flat: `[field, value, field, value, …]`. Without
+  /// `buffers`, fields are strings (they become object keys) and values
+  /// follow `returnBuffers`; with it, both are `Buffer`s (`true`) or
+  /// strings (`false`). Fields as strings are never merged: when two
+  /// distinct fields decode to the same string (only fields that are not
+  /// valid UTF-8 can), it throws `ERR_LAZYFREE_FIELD_COLLISION` instead.
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
-  pub fn hgetall(&mut self, env: Env, key: String) -> Result<RawJs> {
+  pub fn hgetall(&mut self, env: Env, key: String, buffers: Option<bool>) -> Result<RawJs> {
+    let (field_buffers, value_buffers) = buffers.map_or((false, self.buffers), |b| (b, b));
     let pairs = ok(&env, self.inner.hgetall(&key))?;
     let c = Converter::new(Js::new(&env));
+    // Fields as strings: decoded here, so the collision check and the keys
+    // JavaScript sees come from the same decoding.
+    let names: Vec<Cow<'_, str>> = if field_buffers {
+      Vec::new()
+    } else {
+      pairs.iter().map(|(f, _)| String::from_utf8_lossy(f)).collect()
+    };
+    if let Some((a, b)) = collision(&pairs, &names) {
+      return Err(throw(&env, field_collision(&key, pairs[a].0, pairs[b].0, &names[a])));
+    }
     let array = c.js().create_array(pairs.len() * 2)?;
     for (i, (field, value)) in pairs.iter().enumerate() {
-      c.js().set_element(array, 2 * i as u32, c.js().create_string(field)?)?;
-      c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, self.buffers, value)?)?;
+      let field = if field_buffers {
+        c.js().create_buffer(field)?
+      } else {
+        c.js().create_string(names[i].as_bytes())?
+      };
+      c.js().set_element(array, 2 * i as u32, field)?;
+      c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, value_buffers, value)?)?;
     }
     Ok(RawJs(array))
   }

@@ -20,6 +20,19 @@
 //! Only when nothing is left to evict and pending bytes still stand in the
 //! way does it wait longer (`oom_wait`, 100 ms) before refusing with `OOM`:
 //! a short stall in that corner is better than an error.
+//!
+//! Before evicting anything, a write checks that it could fit at all: that
+//! what no eviction can free (keys outside the policy's pool — those without
+//! a TTL under a `volatile-*` policy — and the keys the write protects) plus
+//! the write stays under `maxmemory`. If not, it is refused with `OOM` and
+//! nothing is evicted, as Redis refuses a write it cannot make room for
+//! without emptying the cache first. When it could fit only once the
+//! dropper has freed bytes it already holds, it waits for them (`oom_wait`)
+//! before evicting, and refuses, evicting nothing, if they are not freed in
+//! time. One corner remains: values this write evicts are themselves pending
+//! until the thread frees them; if that takes longer than `oom_wait`, the
+//! write is refused after evicting (as before, and rarer: it needs a drop
+//! thread stalled for 100 ms).
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -28,6 +41,7 @@ use crate::error::LfResult;
 
 use super::errors::oom;
 use super::lazy::Removal;
+use super::table::entry_memory;
 use super::{Key, Keyspace};
 
 /// Which keys may be evicted, and how the victim is chosen.
@@ -88,6 +102,28 @@ impl Keyspace {
     if self.config.policy == Policy::NoEviction {
       return Err(oom());
     }
+    // A write that could not fit even with every evictable key gone and the
+    // dropper idle is refused before anything is evicted: one oversized
+    // write must not empty the cache and then fail anyway.
+    let floor = self.unevictable(protect);
+    let max = self.config.max_memory;
+    if floor.saturating_add(grow) > max {
+      return Err(oom());
+    }
+    // If it can only fit once the dropper has freed some of what it already
+    // holds, wait for that first (`oom_wait`), still evicting nothing.
+    let pending = |ks: &Keyspace| ks.dropper.stats().pending_bytes as usize;
+    if floor.saturating_add(pending(self)).saturating_add(grow) > max {
+      let needs_pending = |ks: &Keyspace| floor.saturating_add(pending(ks)).saturating_add(grow) > max;
+      let mut budget = self.config.oom_wait;
+      while needs_pending(self) && self.wait_for_dropper(&mut budget) {}
+      if needs_pending(self) {
+        return Err(oom());
+      }
+      if self.fits(grow) {
+        return Ok(());
+      }
+    }
     let mut wait_left = self.config.evict_wait;
     loop {
       match self.pick_victim(protect) {
@@ -117,6 +153,25 @@ impl Keyspace {
         }
       }
     }
+  }
+
+  /// The bytes no eviction can free for a write protecting `protect`: every
+  /// entry outside the policy's pool (keys without a TTL under a volatile
+  /// policy), plus the protected keys themselves. Bytes pending in the
+  /// dropper are not included.
+  fn unevictable(&self, protect: &[&str]) -> usize {
+    let volatile = self.config.policy.volatile();
+    let pool = if volatile { self.table.volatile_used() } else { self.table.used() };
+    let mut protected = 0;
+    for (i, key) in protect.iter().enumerate() {
+      if protect[..i].contains(key) {
+        continue;
+      }
+      if let Some(e) = self.table.get(key).filter(|e| !volatile || e.expires_at_ms != 0) {
+        protected += entry_memory(key.len(), e.bytes);
+      }
+    }
+    self.table.used() - pool + protected
   }
 
   /// Waits for the dropper to free what it holds, up to `budget` (which is

@@ -7,9 +7,10 @@
 //! dropper in one message (counted as one value per key) or frees it here.
 
 use crate::error::{LfError, LfResult};
+use crate::memory::MAX_STRING_BYTES;
 use crate::value::{Kind, Value};
 
-use super::errors::no_such_key;
+use super::errors::{no_such_key, string_too_long};
 use super::glob;
 use super::lazy::Removal;
 use super::table::{entry_memory, Table};
@@ -138,8 +139,15 @@ impl Keyspace {
   /// `lazyfree.serverDel`) and clearing any TTL, as SET does. `bytes` is the
   /// value's estimate. A collection with no elements is not stored: like
   /// Redis, no key ever holds an empty collection, so the key is removed
-  /// instead. When the value cannot fit under `maxmemory` it is handed back.
+  /// instead. When the value cannot fit under `maxmemory`, or is a string
+  /// longer than [`MAX_STRING_BYTES`] (the limit every string write shares),
+  /// it is handed back.
   pub fn set_value(&mut self, key: &str, value: Value, bytes: usize) -> Result<(), Refused> {
+    if let Value::String(s) = &value {
+      if s.len() > MAX_STRING_BYTES {
+        return Err(Refused { error: string_too_long(), value });
+      }
+    }
     let now = self.now_ms();
     let old = self.lookup_write(key, now).map(|e| entry_memory(key.len(), e.bytes));
     if value.kind() != Kind::String && value.is_empty() {

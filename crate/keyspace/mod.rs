@@ -23,8 +23,10 @@
 //! so `used_memory` never exceeds `maxmemory` because of a write.
 //!
 //! A command that returns an error has changed nothing, apart from what
-//! Redis would also have done first: removing expired keys it looked at, and
-//! evicting keys to make room for a write that then could not fit.
+//! Redis would also have done first: removing expired keys it looked at. A
+//! write that could not fit even after evicting everything its policy
+//! allows is refused before anything is evicted (see `evict.rs` for the one
+//! corner: a drop thread too slow to free what the write itself evicted).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,16 +10,13 @@ use std::collections::HashMap;
 use bytes::{Bytes, BytesMut};
 
 use crate::error::LfResult;
-use crate::memory::STRING_BASE;
+use crate::memory::{MAX_STRING_BYTES, STRING_BASE};
 use crate::value::{Kind, Value};
 
 use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
 use super::lazy::Removal;
 use super::table::{entry_memory, Entry};
 use super::Keyspace;
-
-/// Largest string a command may build (Redis: `proto-max-bulk-len`, 512 MiB).
-pub const MAX_STRING_LEN: usize = 512 * 1024 * 1024;
 
 /// SET's options, as Redis spells them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,8 +67,12 @@ fn string_bytes(len: usize) -> usize {
 
 impl Keyspace {
   /// SET: stores a string, replacing whatever the key held (freed per
-  /// `lazyfree.serverDel`). `false` when NX or XX was not met.
+  /// `lazyfree.serverDel`). `false` when NX or XX was not met. A value
+  /// longer than [`MAX_STRING_BYTES`] is refused as Redis refuses it.
   pub fn set(&mut self, key: &str, value: Bytes, opts: SetOptions) -> LfResult<bool> {
+    if value.len() > MAX_STRING_BYTES {
+      return Err(string_too_long());
+    }
     let timed = opts.ex.is_some() || opts.px.is_some();
     if (opts.nx && opts.xx) || (opts.ex.is_some() && opts.px.is_some()) || (opts.keep_ttl && timed) {
       return Err(syntax());
@@ -179,12 +180,25 @@ impl Keyspace {
   /// INCRBY: adds `n` to the integer at `key` (0 when missing) and returns
   /// the result. The TTL is kept.
   pub fn incrby(&mut self, key: &str, n: i64) -> LfResult<i64> {
+    self.incrby_checked(key, n, |_| Ok(()))
+  }
+
+  /// INCRBY whose result must also pass `accept` (a caller that can only
+  /// reply some integers exactly refuses the others): an error from it
+  /// changes nothing.
+  pub fn incrby_checked(
+    &mut self,
+    key: &str,
+    n: i64,
+    accept: impl FnOnce(i64) -> LfResult<()>,
+  ) -> LfResult<i64> {
     let now = self.now_ms();
     let current = match self.write_as(key, Kind::String, now)? {
       Some(Value::String(b)) => Some((parse_i64(b).ok_or_else(not_an_integer)?, b.len())),
       _ => None,
     };
     let result = current.map_or(0, |(v, _)| v).checked_add(n).ok_or_else(overflow)?;
+    accept(result)?;
     let text = Bytes::from(result.to_string());
     match current {
       Some((_, old_len)) => {
@@ -205,12 +219,13 @@ impl Keyspace {
   }
 
   /// APPEND: appends to the string at `key` (creating it) and returns the
-  /// new length.
+  /// new length. `ERR string exceeds maximum allowed size` when the result
+  /// would be longer than [`MAX_STRING_BYTES`], as in Redis.
   pub fn append(&mut self, key: &str, tail: &[u8]) -> LfResult<usize> {
     let now = self.now_ms();
     let old_len = self.write_as(key, Kind::String, now)?.map(Value::len);
     let new_len = old_len.unwrap_or(0) + tail.len();
-    if new_len > MAX_STRING_LEN {
+    if new_len > MAX_STRING_BYTES {
       return Err(string_too_long());
     }
     match old_len {

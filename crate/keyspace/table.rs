@@ -10,7 +10,9 @@
 //!
 //! The table also keeps the running sum of what its entries cost (see
 //! [`ENTRY_OVERHEAD`]), adjusted on every insert, removal and resize, so
-//! `used_memory` is read, never computed.
+//! `used_memory` is read, never computed; and the same sum over the keys
+//! with a TTL, so a volatile eviction policy knows in O(1) how much it could
+//! free at most.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,10 +71,11 @@ pub fn entry_memory(key_len: usize, value_bytes: usize) -> usize {
   key_len + value_bytes + ENTRY_OVERHEAD
 }
 
-/// A mutable view of one entry that keeps the table's total in step.
+/// A mutable view of one entry that keeps the table's totals in step.
 pub struct EntryMut<'a> {
   entry: &'a mut Entry,
   used: &'a mut usize,
+  volatile_used: &'a mut usize,
 }
 
 impl EntryMut<'_> {
@@ -92,6 +95,9 @@ impl EntryMut<'_> {
   pub fn resize(&mut self, delta: isize) {
     self.entry.bytes = self.entry.bytes.checked_add_signed(delta).expect("value estimate below zero");
     *self.used = self.used.checked_add_signed(delta).expect("used memory below zero");
+    if self.entry.ttl_slot != NO_SLOT {
+      *self.volatile_used = self.volatile_used.checked_add_signed(delta).expect("volatile memory below zero");
+    }
   }
 }
 
@@ -102,6 +108,8 @@ pub struct Table {
   keys: Vec<Key>,
   volatile: Vec<Key>,
   used: usize,
+  /// Σ [`entry_memory`] over the entries with a TTL.
+  volatile_used: usize,
 }
 
 impl Table {
@@ -127,9 +135,14 @@ impl Table {
     self.map.get(key)
   }
 
+  /// Σ [`entry_memory`] over the entries with a TTL.
+  pub fn volatile_used(&self) -> usize {
+    self.volatile_used
+  }
+
   pub fn get_mut(&mut self, key: &str) -> Option<EntryMut<'_>> {
-    let used = &mut self.used;
-    self.map.get_mut(key).map(|entry| EntryMut { entry, used })
+    let (used, volatile_used) = (&mut self.used, &mut self.volatile_used);
+    self.map.get_mut(key).map(|entry| EntryMut { entry, used, volatile_used })
   }
 
   /// A present entry, with its LRU clock refreshed to `now_ms`.
@@ -146,6 +159,7 @@ impl Table {
     let slot = self.keys.len();
     self.keys.push(Arc::clone(&key));
     let ttl_slot = if expires_at_ms != 0 {
+      self.volatile_used += entry_memory(key.len(), bytes);
       self.volatile.push(Arc::clone(&key));
       self.volatile.len() - 1
     } else {
@@ -162,6 +176,9 @@ impl Table {
     let old_bytes = std::mem::replace(&mut entry.bytes, bytes);
     let old = std::mem::replace(&mut entry.value, value);
     self.used = self.used - old_bytes + bytes;
+    if entry.ttl_slot != NO_SLOT {
+      self.volatile_used = self.volatile_used - old_bytes + bytes;
+    }
     Some((old, old_bytes))
   }
 
@@ -171,6 +188,7 @@ impl Table {
     self.used -= entry_memory(key.len(), entry.bytes);
     Self::unlink_slot(&mut self.map, &mut self.keys, entry.slot, |e| &mut e.slot);
     if entry.ttl_slot != NO_SLOT {
+      self.volatile_used -= entry_memory(key.len(), entry.bytes);
       Self::unlink_slot(&mut self.map, &mut self.volatile, entry.ttl_slot, |e| &mut e.ttl_slot);
       entry.ttl_slot = NO_SLOT;
     }
@@ -184,8 +202,10 @@ impl Table {
       return false;
     };
     let (had_ttl, stored) = (entry.ttl_slot != NO_SLOT, Arc::clone(stored));
+    let cost = entry_memory(key.len(), entry.bytes);
     match (had_ttl, at_ms != 0) {
       (false, true) => {
+        self.volatile_used += cost;
         self.volatile.push(stored);
         let slot = self.volatile.len() - 1;
         let entry = self.map.get_mut(key).expect("present");
@@ -196,6 +216,7 @@ impl Table {
         let entry = self.map.get_mut(key).expect("present");
         let slot = std::mem::replace(&mut entry.ttl_slot, NO_SLOT);
         entry.expires_at_ms = 0;
+        self.volatile_used -= cost;
         Self::unlink_slot(&mut self.map, &mut self.volatile, slot, |e| &mut e.ttl_slot);
       }
       _ => self.map.get_mut(key).expect("present").expires_at_ms = at_ms,
@@ -274,6 +295,13 @@ impl Table {
     }
     let total: usize = self.map.iter().map(|(k, e)| entry_memory(k.len(), e.bytes)).sum();
     assert_eq!(self.used, total);
+    let volatile: usize = self
+      .map
+      .iter()
+      .filter(|(_, e)| e.expires_at_ms != 0)
+      .map(|(k, e)| entry_memory(k.len(), e.bytes))
+      .sum();
+    assert_eq!(self.volatile_used, volatile);
     for e in self.map.values() {
       assert_eq!(e.bytes, crate::memory::estimate(&e.value), "incremental estimate drifted");
       assert!(

@@ -320,3 +320,83 @@ fn a_slow_drop_thread_costs_extra_evictions_not_errors() {
   drop(release);
   f.check();
 }
+
+/// A string value whose entry at `key` costs exactly `total` bytes.
+fn sized(key: &str, total: usize) -> Bytes {
+  Bytes::from(vec![b'x'; total - entry_memory(key.len(), crate::memory::STRING_BASE)])
+}
+
+#[test]
+fn a_write_larger_than_everything_evictable_is_refused_and_evicts_nothing() {
+  for policy in [Policy::AllKeysLru, Policy::AllKeysRandom] {
+    let mut f = limited(policy, 10);
+    for i in 0..10 {
+      set(&mut f, &format!("k{i:02}")).unwrap();
+    }
+    let max = f.ks.config().max_memory;
+    let e = f.ks.set("big", sized("big", max + 1), SetOptions::default()).unwrap_err();
+    assert_eq!(code(&e), "OOM", "{policy:?}");
+    assert_eq!(f.ks.size(), 10, "{policy:?}: nothing was evicted");
+    assert_eq!(f.ks.info().evicted_keys, 0);
+    // Growing a key past the limit is refused the same way: its own bytes
+    // cannot be evicted to make room for it.
+    let e = f.ks.append("k00", &vec![b'x'; max]).unwrap_err();
+    assert_eq!(code(&e), "OOM");
+    assert_eq!(f.ks.size(), 10);
+    // A write that fits once every other key is gone still evicts them all.
+    f.ks.set("big", sized("big", max), SetOptions::default()).unwrap();
+    assert_eq!(f.ks.size(), 1);
+    assert_eq!(f.ks.info().evicted_keys, 10);
+    f.check();
+  }
+}
+
+#[test]
+fn volatile_policies_refuse_a_write_the_keys_with_a_ttl_cannot_make_room_for() {
+  for policy in [Policy::VolatileLru, Policy::VolatileRandom, Policy::VolatileTtl] {
+    let mut f = limited(policy, 10);
+    for i in 0..5 {
+      set(&mut f, &format!("p{i:02}")).unwrap();
+      set_ttl(&mut f, &format!("t{i:02}"), 100_000).unwrap();
+    }
+    // Room for 6 entries would take a persistent key too: refused, nothing evicted.
+    let e = f.ks.set("big", sized("big", 6 * small_entry()), SetOptions::default()).unwrap_err();
+    assert_eq!(code(&e), "OOM", "{policy:?}");
+    assert_eq!(f.ks.size(), 10, "{policy:?}: nothing was evicted");
+    assert_eq!(f.ks.info().evicted_keys, 0);
+    // Room for 5 entries: exactly the keys with a TTL go.
+    f.ks.set("big", sized("big", 5 * small_entry()), SetOptions::default()).unwrap();
+    assert_eq!(f.ks.info().evicted_keys, 5);
+    assert_eq!(f.ks.exists(&["p00", "p01", "p02", "p03", "p04"]), 5);
+    f.check();
+  }
+}
+
+#[test]
+fn a_write_that_needs_pending_bytes_freed_is_refused_without_evicting_if_they_stay() {
+  let mut f = Fixture::with(Config {
+    max_memory: 100_000,
+    policy: Policy::AllKeysLru,
+    samples: 256,
+    evict_wait: Duration::ZERO,
+    oom_wait: Duration::ZERO,
+    ..Default::default()
+  });
+  f.ks.rpush("big", many(1000)).unwrap();
+  for i in 0..5 {
+    set(&mut f, &format!("k{i:02}")).unwrap();
+  }
+  let release = hold(&f.dropper);
+  assert_eq!(f.ks.unlink(&["big"]), 1);
+  let pending = f.stats().pending_bytes as usize;
+  assert!(pending > 30_000);
+  // Fits only once the unlinked list is freed, and the thread is held.
+  let e = f.ks.set("new", sized("new", 100_000 - pending / 2), SetOptions::default()).unwrap_err();
+  assert_eq!(code(&e), "OOM");
+  assert_eq!(f.ks.size(), 5, "nothing was evicted");
+  assert_eq!(f.ks.info().evicted_keys, 0);
+  drop(release);
+  f.drain();
+  f.ks.set("new", sized("new", 100_000 - pending / 2), SetOptions::default()).unwrap();
+  f.check();
+}

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::keyspace::strings::parse_i64;
+use crate::memory::STRING_BASE;
 
 fn opts() -> SetOptions {
   SetOptions::default()
@@ -175,5 +176,48 @@ fn append_creates_and_extends() {
   assert_eq!(held, b("hello world"));
   assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("hello world!")));
   assert_eq!(f.ks.append("k", b"").unwrap(), 12);
+  f.check();
+}
+
+#[test]
+fn every_string_write_shares_redis_512_mib_limit() {
+  use crate::memory::MAX_STRING_BYTES;
+  // Zeroed allocations: the pages are never touched, so this costs nothing.
+  let at_limit = || Bytes::from(vec![0u8; MAX_STRING_BYTES]);
+  let over = || Bytes::from(vec![0u8; MAX_STRING_BYTES + 1]);
+  let mut f = Fixture::new();
+  let e = f.ks.set("k", over(), opts()).unwrap_err();
+  assert_eq!(message(&e), "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  assert_eq!(f.ks.size(), 0);
+  let e = f.ks.set_value("k", Value::String(over()), STRING_BASE + MAX_STRING_BYTES + 1).unwrap_err();
+  assert_eq!(message(&e.error), "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  assert_eq!(e.value.len(), MAX_STRING_BYTES + 1, "the refused value is handed back whole");
+  assert_eq!(f.ks.size(), 0);
+  assert!(f.ks.set("k", at_limit(), opts()).unwrap());
+  let e = f.ks.append("k", b"x").unwrap_err();
+  assert_eq!(message(&e), "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  assert_eq!(f.ks.strlen("k").unwrap(), MAX_STRING_BYTES);
+  f.check();
+}
+
+#[test]
+fn incrby_checked_refuses_a_result_its_caller_cannot_reply_and_changes_nothing() {
+  let mut f = Fixture::new();
+  f.ks.set("n", b("9007199254740991"), opts()).unwrap();
+  let safe = |v: i64| {
+    if v.unsigned_abs() < (1 << 53) {
+      Ok(())
+    } else {
+      Err(crate::error::LfError::Range(format!("{v} is not safe")))
+    }
+  };
+  let e = f.ks.incrby_checked("n", 1, safe).unwrap_err();
+  assert_eq!(message(&e), "9007199254740992 is not safe");
+  assert_eq!(f.ks.get("n").unwrap().cloned(), Some(b("9007199254740991")));
+  // Missing keys are not created by a refused increment.
+  assert!(f.ks.incrby_checked("m", 1 << 60, safe).is_err());
+  assert_eq!(f.ks.exists(&["m"]), 0);
+  assert_eq!(f.ks.incrby_checked("n", -1, safe).unwrap(), 9007199254740990);
+  assert_eq!(f.ks.incrby("n", 2).unwrap(), 9007199254740992);
   f.check();
 }
