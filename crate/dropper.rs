@@ -227,10 +227,28 @@ impl Batch {
 struct Shared {
   counters: Counters,
   waiters: Mutex<Waiters>,
+  batches: Mutex<Batches>,
+}
+
+#[derive(Default)]
+struct Batches {
   /// Open batches, oldest first: one per `Garbage::Batch` message in the
-  /// channel that the thread has not taken yet. Pushed to only under the
-  /// link lock, in the order of their messages.
-  batches: Mutex<VecDeque<Batch>>,
+  /// channel that the thread has not taken yet. Opened only under the link
+  /// lock, in the order of their messages.
+  open: VecDeque<Batch>,
+  /// Set (under the link lock) when the dropper closes: from then on no
+  /// value joins a batch.
+  closed: bool,
+}
+
+impl Batches {
+  /// The newest open batch, if a value may join it.
+  fn joinable(&mut self) -> Option<&mut Batch> {
+    if self.closed {
+      return None;
+    }
+    self.open.back_mut().filter(|b| b.has_room())
+  }
 }
 
 enum Link {
@@ -251,6 +269,9 @@ pub struct Dropper {
   thread: Mutex<Option<JoinHandle<()>>>,
   /// Why the thread could not be started, until someone reports it.
   spawn_error: Mutex<Option<String>>,
+  /// Whether `spawn_error` may hold something: checked on every hand-over,
+  /// so that the common case takes no lock.
+  spawn_failed: AtomicBool,
 }
 
 /// Locks ignoring poison: every critical section here leaves its data
@@ -268,6 +289,7 @@ impl Dropper {
       shared: Arc::default(),
       thread: Mutex::new(None),
       spawn_error: Mutex::new(None),
+      spawn_failed: AtomicBool::new(false),
     }
   }
 
@@ -314,6 +336,20 @@ impl Dropper {
 
   fn gather(&self, value: Value, bytes: u64) -> Outcome {
     let counters = &self.shared.counters;
+    // The common case in a burst, under one lock: the newest batch's message
+    // is still in the channel, and the thread will take this value with it.
+    // Counted before the thread can see the value (it takes batches under
+    // this lock), so it can never free more than has been deferred.
+    {
+      let mut batches = lock(&self.shared.batches);
+      if let Some(open) = batches.joinable() {
+        counters.deferred.fetch_add(1, Relaxed);
+        counters.deferred_bytes.fetch_add(bytes, Relaxed);
+        open.values.push(value);
+        open.bytes += bytes;
+        return Outcome::Deferred;
+      }
+    }
     let refused = {
       let mut link = lock(&self.link);
       if let Link::Idle = *link {
@@ -322,35 +358,29 @@ impl Dropper {
       match &*link {
         Link::Open(tx) => {
           let mut batches = lock(&self.shared.batches);
-          // Counted before the thread can see the value, so it can never
-          // free more than has been deferred.
           counters.deferred.fetch_add(1, Relaxed);
           counters.deferred_bytes.fetch_add(bytes, Relaxed);
-          match batches.back_mut().filter(|b| b.has_room()) {
-            // The newest batch's message is still in the channel: the thread
-            // will take this value with it.
-            Some(open) => {
-              open.values.push(value);
-              open.bytes += bytes;
-              None
-            }
-            None => {
-              // A new batch, announced by one message. It is in place before
-              // the message can be received: the thread takes batches under
-              // the lock held here.
-              batches.push_back(Batch { values: vec![value], bytes });
-              match tx.try_send(Message { garbage: Garbage::Batch, count: 0, bytes: 0 }) {
-                Ok(()) => {
-                  counters.sent.fetch_add(1, Relaxed);
-                  None
-                }
-                Err(refusal) => {
-                  counters.deferred.fetch_sub(1, Relaxed);
-                  counters.deferred_bytes.fetch_sub(bytes, Relaxed);
-                  let value =
-                    batches.pop_back().and_then(|mut b| b.values.pop()).expect("the value just pushed");
-                  Some((value, matches!(refusal, TrySendError::Full(_))))
-                }
+          // Another producer may have opened a batch in the meantime.
+          if let Some(open) = batches.joinable() {
+            open.values.push(value);
+            open.bytes += bytes;
+            None
+          } else {
+            // A new batch, announced by one message. It is in place before
+            // the message can be received: the thread takes batches under
+            // the lock held here.
+            batches.open.push_back(Batch { values: vec![value], bytes });
+            match tx.try_send(Message { garbage: Garbage::Batch, count: 0, bytes: 0 }) {
+              Ok(()) => {
+                counters.sent.fetch_add(1, Relaxed);
+                None
+              }
+              Err(refusal) => {
+                counters.deferred.fetch_sub(1, Relaxed);
+                counters.deferred_bytes.fetch_sub(bytes, Relaxed);
+                let value =
+                  batches.open.pop_back().and_then(|mut b| b.values.pop()).expect("the value just pushed");
+                Some((value, matches!(refusal, TrySendError::Full(_))))
               }
             }
           }
@@ -453,6 +483,7 @@ impl Dropper {
       Err(e) => {
         self.shared.counters.thread_running.store(false, Relaxed);
         *lock(&self.spawn_error) = Some(spawn_error_message(&self.options.name, &e));
+        self.spawn_failed.store(true, Relaxed);
         Link::NoThread
       }
     }
@@ -461,6 +492,9 @@ impl Dropper {
   /// Why the thread could not be started, once: the first call after a
   /// failed spawn answers, later calls answer `None`.
   pub fn take_spawn_error(&self) -> Option<String> {
+    if !self.spawn_failed.load(Relaxed) {
+      return None;
+    }
     lock(&self.spawn_error).take()
   }
 
@@ -478,9 +512,16 @@ impl Dropper {
   /// frees what is queued, then stops; `on_exit` is called when it has (at
   /// once if it never ran). Calling it again is harmless.
   pub fn close(&self, on_exit: Callback) {
-    let previous = std::mem::replace(&mut *lock(&self.link), Link::Closed);
-    drop(previous);
+    drop(self.shut());
     self.wait_for(u64::MAX, on_exit);
+  }
+
+  /// Marks the dropper closed, batches included; returns the old link, to
+  /// be dropped (the sender with it) outside the lock.
+  fn shut(&self) -> Link {
+    let mut link = lock(&self.link);
+    lock(&self.shared.batches).closed = true;
+    std::mem::replace(&mut *link, Link::Closed)
   }
 
   /// Waits for the thread to finish, once it has been closed. Blocks: call
@@ -495,8 +536,7 @@ impl Dropper {
   /// Closes, and lets the thread finish freeing on its own, unjoined: for
   /// teardown, where nobody may wait.
   pub fn detach(&self) {
-    let previous = std::mem::replace(&mut *lock(&self.link), Link::Closed);
-    drop(previous);
+    drop(self.shut());
     drop(lock(&self.thread).take());
   }
 
@@ -579,7 +619,7 @@ fn run(rx: Receiver<Message>, shared: Arc<Shared>) {
       // their messages sent, in the same order under the link lock. From
       // here on no value can join it.
       Garbage::Batch => {
-        let batch = lock(&shared.batches).pop_front().unwrap_or_default();
+        let batch = lock(&shared.batches).open.pop_front().unwrap_or_default();
         count = batch.values.len() as u64;
         bytes = batch.bytes;
         Garbage::Values(batch.values)
