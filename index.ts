@@ -491,7 +491,11 @@ export class Dropper {
   /**
    * Frees a value: hands it to the thread when it is large, frees it here
    * otherwise. A `NativeValue` is moved (released, never copied); a plain
-   * JavaScript value is converted first.
+   * JavaScript value is converted first. Large values handed over one by one
+   * (here, by `release()`, finalizers or keyspace removals) are gathered
+   * into batches of up to 1 024 values, one message each, so a loop of them
+   * does not fill the queue; each counts as `deferred` at once
+   * (docs/bursts.md).
    *
    * @returns `true` when the value was handed to the thread.
    * @throws TypeError when a JavaScript value cannot be converted (path named).

@@ -405,9 +405,10 @@ test('drain resolves at once when nothing was handed over', async (t) => {
 test('a full queue frees inline (inlineFull) and every value is accounted for', async (t) => {
   const d = dropper(t, { capacity: 1 })
   // The thread is kept busy freeing a 2M-element list while, in the same
-  // tick, more large values are offered to the one remaining slot.
+  // tick, more large values are offered to the one remaining slot: more than
+  // two batches' worth (1024 values each), so some find no batch to join.
   const busy = NativeValue.list(Array.from({ length: 2_000_000 }, (_, i) => i))
-  const values = [busy, ...Array.from({ length: 50 }, () => NativeValue.list(range(100)))]
+  const values = [busy, ...Array.from({ length: 2 * 1024 + 50 }, () => NativeValue.list(range(100)))]
   const batch = Array.from({ length: 4 }, () => NativeValue.list(range(100)))
   const offered = values.length + batch.length
 
@@ -427,6 +428,75 @@ test('a full queue frees inline (inlineFull) and every value is accounted for', 
   await d.drain()
   const after = d.stats()
   t.is(after.freedBytes, sum(results.filter(([, ok]) => ok).map(([bytes]) => bytes)) + (batchDeferred ? batchBytes : 0))
+  assertSettled(t, after)
+})
+
+// --- bursts coalesce ---------------------------------------------------------
+
+/** Runs fixtures/burst.js: a burst of `n` values handed over one by one while the thread is busy. */
+async function burst(how: string, n: number): Promise<Record<'before' | 'burst' | 'drained', DropperStats>> {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--expose-gc', join(__dirname, 'fixtures', 'burst.js'), how, String(n)],
+      { timeout: 60_000, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  )
+  return JSON.parse(out)
+}
+
+for (const how of ['release', 'finalize', 'unlink']) {
+  test(`a burst of 10 000 values by ${how} overflows no queue: gathered, deferred at once, freed by drain`, async (t) => {
+    const n = 10_000
+    const r = await burst(how, n)
+    const delta = (s: DropperStats, k: keyof DropperStats) => (s[k] as number) - (r.before[k] as number)
+    // One more: the 4M-element list that keeps the thread busy.
+    t.is(delta(r.burst, 'inlineFull'), 0, 'nothing freed inline for want of a slot')
+    t.is(delta(r.burst, 'inlineClosed') + delta(r.burst, 'inlineSmall'), 0)
+    t.is(delta(r.burst, 'deferred'), n + 1, 'each value counts as deferred when accepted')
+    t.true(r.burst.pending >= n - 1024, `pending right after the burst: ${r.burst.pending}`)
+    t.true(r.burst.queued <= Math.ceil(n / 1024) + 1, `few messages queued: ${r.burst.queued}`)
+    t.is(delta(r.drained, 'freed'), n + 1)
+    assertSettled(t, r.drained)
+  })
+}
+
+test.serial('a single release() followed at once by await drain() resolves with the value freed', async (t) => {
+  const before = defaultDropper.stats()
+  const v = NativeValue.list(range(100))
+  const bytes = v.memoryUsage
+  t.true(v.release())
+  await defaultDropper.drain()
+  const s = defaultDropper.stats()
+  t.is(s.deferred - before.deferred, 1)
+  t.is(s.freed - before.freed, 1)
+  t.is(s.freedBytes - before.freedBytes, bytes)
+  assertSettled(t, s)
+})
+
+test('a burst into a Dropper of two slots: gathered values join the open batch, drain and close free them', async (t) => {
+  const d = new Dropper({ capacity: 2 })
+  // Its estimated size fills a batch (64 MiB) by itself: the values after it
+  // open a second batch, with the second slot, and all join it.
+  const busy = NativeValue.list(Array.from({ length: 2_000_000 }, (_, i) => `item-${i}`))
+  t.true(busy.memoryUsage >= 64 * 2 ** 20, `${busy.memoryUsage} bytes`)
+  const values = Array.from({ length: 1000 }, () => NativeValue.list(range(100)))
+  const offered = values.length + 1
+  t.true(d.defer(busy))
+  const deferred = values.filter((v) => d.defer(v)).length
+  const s = d.stats()
+  t.is(deferred, values.length, 'each joined a batch')
+  t.is(s.inlineFull, 0)
+  t.is(s.deferred, offered)
+  t.true(s.queued <= 2)
+  const drained = d.drain()
+  const closed = d.close()
+  t.false(d.defer(NativeValue.list(range(100))), 'closed: freed inline')
+  await Promise.all([drained, closed])
+  const after = d.stats()
+  t.is(after.freed, offered)
+  t.is(after.inlineClosed, 1)
   assertSettled(t, after)
 })
 

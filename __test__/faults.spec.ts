@@ -9,6 +9,8 @@
 //   thousands of values pending, at eight different points of their work;
 // - every API used at random with no thread to be had (RUST_MIN_STACK),
 //   on the main thread and in a worker at once;
+// - workers terminated, and processes ending (return, exit, throw), with
+//   thousands of gathered values in open batches (issue 12);
 // - close() racing defer(), deferAll(), release(), drain() and keyspace
 //   removals from sync code, microtasks, promise reactions, nextTick,
 //   immediates, timers and async functions, on the main thread and in
@@ -146,6 +148,51 @@ test('a process ending (return, exit, throw) at eight points with thousands of v
   }
   delays.sort((a, b) => a - b)
   t.log(`${runs.length} processes; from ending to exit: median ${delays[delays.length >> 1]} ms, max ${delays.at(-1)} ms`)
+})
+
+// --- endings with a batch open ------------------------------------------------
+
+interface BatchStats {
+  deferred: number
+  pending: number
+  queued: number
+  inlineFull: number
+  inlineClosed: number
+}
+
+/** Thousands of values gathered, and few messages: batches were open. */
+function assertBatchOpen(t: { true(v: boolean, m?: string): void; is(a: unknown, b: unknown, m?: string): void }, s: BatchStats, what: string) {
+  t.is(s.deferred, 5001, `${what}: every value accepted`)
+  t.is(s.inlineFull + s.inlineClosed, 0, `${what}: none freed inline`)
+  t.true(s.pending >= 1000 && s.queued < 10, `${what}: ${s.pending} values pending in ${s.queued} messages`)
+}
+
+for (const [how, code] of HOWS) {
+  test(`a process ending by ${how} with batches open exits with its code`, async (t) => {
+    const r = await run('fault-batch.js', ['process', how], { nodeArgs: ['--expose-gc'] })
+    t.is(r.signal, null, 'killed by the hang guard')
+    t.notRegex(r.stderr, CRASH)
+    t.is(r.code, code, r.stderr)
+    const out = report<{ own: BatchStats; default: BatchStats }>(r)
+    assertBatchOpen(t, out.own, 'own dropper')
+    if (how === 'throw') t.regex(r.stderr, /uncaught on purpose/)
+  })
+}
+
+test('workers terminated (or exiting) mid-flood with batches open leave a process that exits 0', async (t) => {
+  const r = await run('fault-batch.js', ['workers', '3'], { nodeArgs: ['--expose-gc'] })
+  t.is(r.signal, null, `killed by the hang guard\n${r.stderr}`)
+  t.notRegex(r.stderr, CRASH)
+  t.is(r.code, 0, r.stderr)
+  const out = report<{ rounds: number; ended: Array<{ end: string; code: number; stats?: { own: BatchStats }; errors: string[] }>; unexpected: string[] }>(r)
+  t.deepEqual(out.unexpected, [])
+  t.is(out.ended.length, 6)
+  for (const w of out.ended) {
+    t.deepEqual(w.errors, [])
+    t.is(w.code, w.end === 'self-exit' ? 5 : 1)
+    t.truthy(w.stats, `${w.end}: reported before it ended`)
+    if (w.stats) assertBatchOpen(t, w.stats.own, `worker (${w.end}) own dropper`)
+  }
 })
 
 // --- no thread to be had -----------------------------------------------------

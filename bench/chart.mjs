@@ -4,7 +4,10 @@
 //   npm run bench:chart
 //
 // Input: bench/results/stall.json (written by `npm run bench:stall`) when it
-// exists, else the committed bench/chart-data.json. A full run's chart goes
+// exists, else the committed bench/chart-data.json. --burst=<file> replaces
+// only the burst rows with those of a `bench:stall -- --kinds=burst` run
+// (bench/results/stall-experiment.json), keeping every other row, and the
+// subtitle says when the burst rows were measured. A full run's chart goes
 // to bench/chart-data.json and bench/release-stall.png (committed); a
 // --quick run's to bench/results/ (not committed), so a quick run never
 // replaces the published chart.
@@ -113,6 +116,9 @@ function spec(chart) {
       subtitle: [
         `${count(chart.n)} elements per list/hash/set/zset; burst = ${count(chart.burst.values)} values of ${count(chart.burst.elements)} elements; median of ${chart.reps} run(s); lower is better`,
         `${machineLine(chart.machine)} — ${when}`,
+        ...(chart.burstFrom
+          ? [`burst rows measured apart: ${chart.burstFrom.date.slice(0, 10)}, median of ${chart.burstFrom.reps} run(s), ${machineLine(chart.burstFrom.machine)}`]
+          : []),
       ],
       fontSize: 15,
       subtitleFontSize: 11,
@@ -139,6 +145,16 @@ async function main() {
     console.log(`chart input: ${committedData} (no bench/results/stall.json: run npm run bench:stall for fresh data)`)
   } else {
     throw new Error('no data: run npm run bench:stall first')
+  }
+  const burstFile = process.argv.find((a) => a.startsWith('--burst='))?.slice('--burst='.length)
+  if (burstFile) {
+    const burst = fromResults(JSON.parse(readFileSync(burstFile, 'utf8')))
+    const rows = burst.rows.filter((r) => r.data === 'burst')
+    if (rows.length === 0 || burst.quick) throw new Error(`${burstFile}: no burst rows from a full (not --quick) run`)
+    chart.rows = [...chart.rows.filter((r) => r.data !== 'burst'), ...rows]
+    chart.burst = burst.burst
+    chart.burstFrom = { date: burst.date, reps: burst.reps, machine: burst.machine }
+    console.log(`burst rows: ${burstFile}`)
   }
   const outDir = chart.quick ? resultsDir : benchDir
   const dataOut = chart.quick ? join(resultsDir, 'chart-data.quick.json') : committedData

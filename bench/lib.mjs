@@ -264,6 +264,8 @@ export function preemptions() {
  * release itself; `act.settle()` then waits (without blocking) until the
  * memory is gone (`settleMs`), and the window stays open `tail` ms longer.
  * `preempted` counts the times the thread lost its CPU during the release.
+ * `maxAfter` is the longest the loop was held from the release's return to
+ * the window's end (see the probe below).
  */
 export async function loopWindow(act, { tail = 30 } = {}) {
   collect()
@@ -278,16 +280,30 @@ export async function loopWindow(act, { tail = 30 } = {}) {
   const info = act.release()
   const held = elapsedMs(start)
   const preempted = preemptions() - switches
+  // What the event loop sees once the release has returned (the free going
+  // on elsewhere, or work the release left behind on this thread): the
+  // longest gap between ticks of a 1 ms interval, the first gap counted from
+  // the release's return, less the 1 ms asked for. (A histogram would not
+  // do: it never records its first interval, where such work would land.)
+  let last = now()
+  let gapAfter = 0
+  const probe = setInterval(() => {
+    const t = now()
+    gapAfter = Math.max(gapAfter, Number(t - last) / 1e6)
+    last = t
+  }, 1)
   const settleStart = now()
   const settled = act.settle ? await act.settle(info) : undefined
   const settleMs = elapsedMs(settleStart)
   await sleep(tail)
   loop.disable()
+  clearInterval(probe)
   return {
     held,
     preempted,
     settleMs,
     max: loop.max / 1e6,
+    maxAfter: Math.max(0, gapAfter - 1),
     p99: loop.percentile(99) / 1e6,
     mean: loop.mean / 1e6,
     samples: loop.count,

@@ -15,6 +15,24 @@
 //! `lazyfree_pending_objects`) and count values, not messages: a flush that
 //! hands over a whole map in one message counts one value per entry.
 //!
+//! Bursts coalesce. A large value handed over one by one (`defer`: a
+//! `release()`, a finalizer, a keyspace removal) joins the newest open
+//! batch; only the value that opens a batch sends a message, and that
+//! message stands for the whole batch: the thread takes the oldest open
+//! batch for each such message it receives. A loop of 10 000 `release()`
+//! calls thus sends a handful of messages, whatever the capacity, and the
+//! thread starts freeing the first batch while the loop is still filling the
+//! next. Batches are announced when they open, so nothing has to flush them
+//! when the JavaScript run ends, nor on `drain`, `close` or teardown: every
+//! open batch already has its message in the channel, and the thread takes
+//! it in order. A batch is bounded (`BATCH_VALUES` values, `BATCH_BYTES`
+//! estimated bytes); a value that finds the newest batch full opens another
+//! one. Open batches number at most the messages queued, so what is
+//! gathered is bounded by `capacity` batches. A value counts as `deferred`
+//! the moment it joins a batch; a value freed inline because no batch could
+//! be opened (the queue is full) counts as `inline_full`, and is never
+//! counted as deferred.
+//!
 //! `drain` is a barrier without a message: the channel may be full, and a
 //! barrier must never block or be dropped. Every message sent is numbered
 //! under the link lock; the thread counts messages done under the waiter
@@ -22,6 +40,7 @@
 //! comes second under the waiter lock fires it. A waiter's callback runs on
 //! the drop thread (or inline when nothing is pending) and must not block.
 
+use std::collections::VecDeque;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 // Through `crate::sync`: `std`'s primitives, or loom's under `--cfg loom`.
@@ -44,12 +63,19 @@ pub const DEFAULT_CAPACITY: usize = 4096;
 pub const MAX_CAPACITY: usize = 1 << 20;
 /// The OS thread name when none is asked for.
 pub const DEFAULT_NAME: &str = "lazyfree-drop";
+/// Most values one batch gathers: the thread reports progress (the `freed`
+/// counters, drains) at least this often during a burst.
+pub const BATCH_VALUES: usize = 1024;
+/// A batch takes no more values once it holds this many estimated bytes,
+/// so a batch of huge values is freed, and counted, one or a few at a time.
+pub const BATCH_BYTES: u64 = 64 << 20;
 
 /// What can be handed to the drop thread. Its contents are never read: the
 /// thread receives them and lets their destructors run.
 pub enum Garbage {
-  /// One value removed or released.
-  Value(Value),
+  /// The announcement of a batch of values handed over one by one: the
+  /// thread takes the oldest open batch and frees it.
+  Batch,
   /// Many values in one message (`deferAll`).
   Values(Vec<Value>),
   /// Anything else owned and sendable, such as a whole keyspace map handed
@@ -187,10 +213,45 @@ struct Waiters {
   list: Vec<(u64, Callback)>,
 }
 
+/// Values handed over one by one, gathered until the thread takes them.
+#[derive(Default)]
+struct Batch {
+  values: Vec<Value>,
+  bytes: u64,
+}
+
+impl Batch {
+  fn has_room(&self) -> bool {
+    self.values.len() < BATCH_VALUES && self.bytes < BATCH_BYTES
+  }
+}
+
 #[derive(Default)]
 struct Shared {
   counters: Counters,
   waiters: Mutex<Waiters>,
+  batches: Mutex<Batches>,
+}
+
+#[derive(Default)]
+struct Batches {
+  /// Open batches, oldest first: one per `Garbage::Batch` message in the
+  /// channel that the thread has not taken yet. Opened only under the link
+  /// lock, in the order of their messages.
+  open: VecDeque<Batch>,
+  /// Set (under the link lock) when the dropper closes: from then on no
+  /// value joins a batch.
+  closed: bool,
+}
+
+impl Batches {
+  /// The newest open batch, if a value may join it.
+  fn joinable(&mut self) -> Option<&mut Batch> {
+    if self.closed {
+      return None;
+    }
+    self.open.back_mut().filter(|b| b.has_room())
+  }
 }
 
 enum Link {
@@ -212,6 +273,9 @@ pub struct Dropper {
   thread: Mutex<Option<JoinHandle<()>>>,
   /// Why the thread could not be started, until someone reports it.
   spawn_error: Mutex<Option<String>>,
+  /// Whether `spawn_error` may hold something: checked on every hand-over,
+  /// so that the common case takes no lock.
+  spawn_failed: AtomicBool,
 }
 
 /// Locks ignoring poison: every critical section here leaves its data
@@ -229,6 +293,7 @@ impl Dropper {
       shared: Arc::default(),
       thread: Mutex::new(None),
       spawn_error: Mutex::new(None),
+      spawn_failed: AtomicBool::new(false),
     }
   }
 
@@ -261,15 +326,86 @@ impl Dropper {
     matches!(*lock(&self.link), Link::Closed)
   }
 
-  /// Hands `value` to the thread if it is large; frees it inline otherwise,
-  /// or when the queue is full or the thread is gone. Never blocks.
+  /// Hands `value` to the thread if it is large, gathered into the newest
+  /// open batch (module doc); frees it inline otherwise, or when no batch can
+  /// be opened because the queue is full or the thread is gone. Never blocks.
   pub fn defer(&self, value: Value, bytes: usize) -> Outcome {
     if !is_large_value(&value, self.options.threshold) {
       self.shared.counters.inline_small.fetch_add(1, Relaxed);
       drop(value);
       return Outcome::InlineSmall;
     }
-    self.send(Garbage::Value(value), 1, bytes as u64)
+    self.gather(value, bytes as u64)
+  }
+
+  fn gather(&self, value: Value, bytes: u64) -> Outcome {
+    let counters = &self.shared.counters;
+    // The common case in a burst, under one lock: the newest batch's message
+    // is still in the channel, and the thread will take this value with it.
+    // Counted before the thread can see the value (it takes batches under
+    // this lock), so it can never free more than has been deferred.
+    {
+      let mut batches = lock(&self.shared.batches);
+      if let Some(open) = batches.joinable() {
+        counters.deferred.fetch_add(1, Relaxed);
+        counters.deferred_bytes.fetch_add(bytes, Relaxed);
+        open.values.push(value);
+        open.bytes += bytes;
+        return Outcome::Deferred;
+      }
+    }
+    let refused = {
+      let mut link = lock(&self.link);
+      if let Link::Idle = *link {
+        *link = self.start(Builder::new().name(self.options.name.clone()));
+      }
+      match &*link {
+        Link::Open(tx) => {
+          let mut batches = lock(&self.shared.batches);
+          counters.deferred.fetch_add(1, Relaxed);
+          counters.deferred_bytes.fetch_add(bytes, Relaxed);
+          // Another producer may have opened a batch in the meantime.
+          if let Some(open) = batches.joinable() {
+            open.values.push(value);
+            open.bytes += bytes;
+            None
+          } else {
+            // A new batch, announced by one message. It is in place before
+            // the message can be received: the thread takes batches under
+            // the lock held here.
+            batches.open.push_back(Batch { values: vec![value], bytes });
+            match tx.try_send(Box::new(Message { garbage: Garbage::Batch, count: 0, bytes: 0 })) {
+              Ok(()) => {
+                counters.sent.fetch_add(1, Relaxed);
+                None
+              }
+              Err(refusal) => {
+                counters.deferred.fetch_sub(1, Relaxed);
+                counters.deferred_bytes.fetch_sub(bytes, Relaxed);
+                let value =
+                  batches.open.pop_back().and_then(|mut b| b.values.pop()).expect("the value just pushed");
+                Some((value, matches!(refusal, TrySendError::Full(_))))
+              }
+            }
+          }
+        }
+        Link::Idle | Link::NoThread | Link::Closed => Some((value, false)),
+      }
+    };
+    match refused {
+      None => Outcome::Deferred,
+      Some((value, full)) => {
+        let (counter, outcome) = if full {
+          (&counters.inline_full, Outcome::InlineFull)
+        } else {
+          (&counters.inline_closed, Outcome::InlineClosed)
+        };
+        counter.fetch_add(1, Relaxed);
+        // Freed here, on the caller's thread, outside every lock.
+        drop(value);
+        outcome
+      }
+    }
   }
 
   /// Hands all `values` over in one message, whatever their sizes.
@@ -351,6 +487,7 @@ impl Dropper {
       Err(e) => {
         self.shared.counters.thread_running.store(false, Relaxed);
         *lock(&self.spawn_error) = Some(spawn_error_message(&self.options.name, &e));
+        self.spawn_failed.store(true, Relaxed);
         Link::NoThread
       }
     }
@@ -359,6 +496,9 @@ impl Dropper {
   /// Why the thread could not be started, once: the first call after a
   /// failed spawn answers, later calls answer `None`.
   pub fn take_spawn_error(&self) -> Option<String> {
+    if !self.spawn_failed.load(Relaxed) {
+      return None;
+    }
     lock(&self.spawn_error).take()
   }
 
@@ -376,9 +516,16 @@ impl Dropper {
   /// frees what is queued, then stops; `on_exit` is called when it has (at
   /// once if it never ran). Calling it again is harmless.
   pub fn close(&self, on_exit: Callback) {
-    let previous = std::mem::replace(&mut *lock(&self.link), Link::Closed);
-    drop(previous);
+    drop(self.shut());
     self.wait_for(u64::MAX, on_exit);
+  }
+
+  /// Marks the dropper closed, batches included; returns the old link, to
+  /// be dropped (the sender with it) outside the lock.
+  fn shut(&self) -> Link {
+    let mut link = lock(&self.link);
+    lock(&self.shared.batches).closed = true;
+    std::mem::replace(&mut *link, Link::Closed)
   }
 
   /// Waits for the thread to finish, once it has been closed. Blocks: call
@@ -393,8 +540,7 @@ impl Dropper {
   /// Closes, and lets the thread finish freeing on its own, unjoined: for
   /// teardown, where nobody may wait.
   pub fn detach(&self) {
-    let previous = std::mem::replace(&mut *lock(&self.link), Link::Closed);
-    drop(previous);
+    drop(self.shut());
     drop(lock(&self.thread).take());
   }
 
@@ -471,8 +617,20 @@ fn run(rx: Receiver<Box<Message>>, shared: Arc<Shared>) {
   os::lower_current_thread_priority();
   let counters = &shared.counters;
   while let Ok(message) = rx.recv() {
-    let Message { garbage, count, bytes } = *message;
+    let Message { garbage, mut count, mut bytes } = *message;
     counters.received.fetch_add(1, Relaxed);
+    let garbage = match garbage {
+      // The oldest open batch is this message's: batches are opened, and
+      // their messages sent, in the same order under the link lock. From
+      // here on no value can join it.
+      Garbage::Batch => {
+        let batch = lock(&shared.batches).open.pop_front().unwrap_or_default();
+        count = batch.values.len() as u64;
+        bytes = batch.bytes;
+        Garbage::Values(batch.values)
+      }
+      other => other,
+    };
     // A destructor that panics must not take the thread, or the counters,
     // with it.
     let _ = catch_unwind(AssertUnwindSafe(move || drop(garbage)));

@@ -60,7 +60,11 @@ function values() {
 
 async function droppers() {
   const d = new Dropper({ capacity: 4, threshold: 10, name: 'leaks' })
-  for (let i = 0; i < 20; i++) d.defer(NativeValue.list(range(50))) // some inlineFull
+  // Messages of their own fill the four slots faster than the thread wakes,
+  // so some of the values after them find no slot for a new batch
+  // (inlineFull); the rest are gathered into batches.
+  for (let i = 0; i < 6; i++) d.deferAll([NativeValue.list(range(50))])
+  for (let i = 0; i < 20; i++) d.defer(NativeValue.list(range(50)))
   d.defer(range(50))
   d.defer(['small'])
   d.deferAll([NativeValue.list(range(20)), NativeValue.string('s')])

@@ -10,8 +10,9 @@
 // Each round alternates two phases until its time is up:
 // - a burst: 6000 values (lists, hashes, sets, zsets above the threshold,
 //   and small lists) are built into native memory, then all released at
-//   once, faster than the thread can free them, so the 4096-slot queue
-//   fills and the rest is freed inline (inlineFull);
+//   once, faster than the thread can free them; they are gathered into
+//   batches of up to 1 024 (docs/bursts.md), a few messages in the
+//   4096-slot queue, so none should be freed inline (inlineFull);
 // - a stream: values converted and released one at a time — large ones to
 //   the thread, small ones and long strings inline (a string is never
 //   large), plain JS values passed to defer(), batches through deferAll() —
@@ -135,8 +136,8 @@ async function round(name, seconds) {
   const end = Date.now() + seconds * 1000
   while (Date.now() < end) {
     // A burst: values built first (native memory held), then released in
-    // one go, faster than the thread frees them: the queue fills and the
-    // rest is freed inline (inlineFull).
+    // one go, faster than the thread frees them: they wait in a few
+    // gathered batches.
     // Each burst starts from an empty queue and is always complete, so every
     // round reaches the same high-water mark.
     await defaultDropper.drain()

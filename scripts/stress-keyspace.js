@@ -7,8 +7,11 @@
 //   freeing through the default dropper: evictions, expiries (on access and
 //   by active expiry), overwrites, unlink/del, renames over large values,
 //   setValue/takeValue and async flushes all hand large values over;
-// - 'tight': no limit, freeing through a dropper of capacity 2, so its queue
-//   is full most of the time and removals fall back to inline frees.
+// - 'tight': no limit, freeing through a dropper of capacity 2. Removals
+//   handed over one by one are gathered into batches (docs/bursts.md), so
+//   its bursts also hand values over by deferAll(), a message each, faster
+//   than its thread wakes: its queue fills and removals that need a new
+//   batch fall back to inline frees.
 //
 // Checks, after each round's flush({ async: true }) and drain():
 // - no command threw anything but the errors the contract names ('OOM' is
@@ -70,10 +73,13 @@ function command(ks) {
   const key = pick(KEYS)
   switch (int(17)) {
     case 16: {
-      // A burst: several large keys removed in one call, faster than a
-      // thread frees them (on the tight keyspace, its queue fills).
+      // A burst: several large keys removed in one call (gathered into one
+      // batch); on the tight keyspace, with messages of their own around
+      // it, faster than its thread wakes, so its two slots fill.
       const keys = Array.from({ length: 8 }, (_, i) => `burst:${i}`)
       for (const k of keys) ks.rpush(k, ...ITEMS.slice(0, 100))
+      if (ks.label === 'tight') tightDropper.deferAll([NativeValue.list(ITEMS.slice(0, 100))])
+      if (ks.label === 'tight') tightDropper.deferAll([NativeValue.list(ITEMS.slice(0, 100))])
       return ks.unlink(...keys)
     }
     case 0:
@@ -114,6 +120,8 @@ function command(ks) {
 }
 
 const counted = (s) => s.deferred + s.inlineSmall + s.inlineFull + s.inlineClosed
+/** The tight keyspace's dropper (main() creates it). */
+let tightDropper
 
 async function settle(droppers) {
   await Promise.all(droppers.map((d) => d.drain()))
@@ -189,7 +197,7 @@ async function main() {
     `lazyfree stress: keyspace command mix for ${SECONDS} s (${ROUNDS} rounds after a ${WARMUP_SECONDS} s warm-up), ` +
       `seed ${SEED} (STRESS_SEED), Node ${process.version}\n`,
   )
-  const tightDropper = new Dropper({ capacity: 2, name: 'stress-tight' })
+  tightDropper = new Dropper({ capacity: 2, name: 'stress-tight' })
   const lru = new Keyspace({ maxMemory: '2mb', evictionPolicy: 'allkeys-lru', hz: 50 })
   lru.label = 'lru'
   const tight = new Keyspace({ dropper: tightDropper, hz: 10 })

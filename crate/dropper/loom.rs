@@ -18,7 +18,11 @@
 //!   that never fires leaves the model thread blocked, which loom reports as
 //!   a deadlock);
 //! - each drain and close callback fires exactly once, and the thread stops
-//!   after a close.
+//!   after a close;
+//! - values handed over one by one and gathered into batches (a producer
+//!   joining the open batch while the thread takes it, a batch full, no slot
+//!   for a new one) are each freed once: by the thread when a drain, a close
+//!   or a teardown (`detach`) races with the gathering, or inline, counted.
 //!
 //! Models are kept small (capacity 1–2, two producers, one to three values)
 //! so that the exhaustive search finishes in minutes. `LOOM_MAX_PREEMPTIONS`
@@ -263,6 +267,82 @@ fn loom_close_twice_concurrently() {
     assert_eq!(s.freed, 1);
     assert_eq!((mine.count(), other.count()), (1, 1));
   });
+}
+
+/// How a model of the gathering ends, racing with the producer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum End {
+  Drain,
+  Close,
+  Teardown,
+}
+
+/// A producer hands `values` large values over one by one into a one-slot
+/// queue, so they are gathered into batches (joining the open one, or
+/// opening another when the thread has taken it, or freed inline when no
+/// slot is left), while the main thread drains, closes, or tears the dropper
+/// down. Whatever the interleaving, each value is counted exactly once, and
+/// once a drain after the producer fires, every deferred value has been
+/// freed by the thread: none lost in a batch, none freed twice.
+fn gathering_then(end: End, values: u64) {
+  model(move || {
+    let dropper = Arc::new(Dropper::spawn(options(1)));
+    let producer = {
+      let d = Arc::clone(&dropper);
+      thread::spawn(move || {
+        for _ in 0..values {
+          d.defer(large(), BYTES);
+        }
+      })
+    };
+
+    let ended = Latch::new();
+    match end {
+      End::Drain => dropper.drain(Latch::callback(&ended)),
+      End::Close => dropper.close(Latch::callback(&ended)),
+      End::Teardown => {
+        dropper.detach();
+        dropper.drain(Latch::callback(&ended));
+      }
+    }
+    ended.wait();
+    producer.join().unwrap();
+
+    let after = Latch::new();
+    dropper.drain(Latch::callback(&after));
+    after.wait();
+    let s = dropper.stats();
+    assert_accounted(&s, values);
+    assert_drained(&s);
+    assert_eq!(s.freed_bytes, s.deferred * BYTES as u64, "{s:?}");
+    if end == End::Drain {
+      assert!(s.deferred >= 1, "the first value always finds the queue empty: {s:?}");
+      assert_eq!(s.inline_closed, 0, "{s:?}");
+      let closed = Latch::new();
+      dropper.close(Latch::callback(&closed));
+      closed.wait();
+    }
+    if end != End::Teardown {
+      dropper.join();
+      assert!(!dropper.stats().thread_running);
+    }
+    assert_eq!((ended.count(), after.count()), (1, 1));
+  });
+}
+
+#[test]
+fn loom_gathered_values_then_drain() {
+  gathering_then(End::Drain, 3);
+}
+
+#[test]
+fn loom_gathered_values_then_close() {
+  gathering_then(End::Close, 2);
+}
+
+#[test]
+fn loom_gathered_values_then_teardown() {
+  gathering_then(End::Teardown, 2);
 }
 
 /// The bounded channel used under loom keeps `std`'s semantics: full at its

@@ -74,14 +74,82 @@ fn a_full_queue_frees_inline_and_loses_nothing() {
   let d = Dropper::spawn(options(1));
   let (name, release) = hold_thread(&d);
   assert_eq!(name.as_deref(), Some(DEFAULT_NAME));
-  assert_eq!(d.defer(list(100), 1), Outcome::Deferred, "one slot is free");
+  assert_eq!(d.defer(list(100), 1), Outcome::Deferred, "one slot is free: a batch opens");
   assert_eq!(d.stats().queued, 1);
-  assert_eq!(d.defer(list(100), 1), Outcome::InlineFull);
+  for _ in 1..BATCH_VALUES {
+    assert_eq!(d.defer(list(65), 1), Outcome::Deferred, "the open batch has room");
+  }
+  assert_eq!(d.stats().queued, 1);
+  assert_eq!(d.defer(list(100), 1), Outcome::InlineFull, "the batch is full and no other can open");
   assert_eq!(d.defer_all(vec![list(1), list(2)], 2), Outcome::InlineFull);
+  let s = d.stats();
+  assert_eq!((s.deferred, s.pending, s.inline_full), (1 + BATCH_VALUES as u64, 1 + BATCH_VALUES as u64, 3));
   release.send(()).unwrap();
   drain_blocking(&d);
   let s = d.stats();
-  assert_eq!((s.deferred, s.freed, s.inline_full), (2, 2, 3));
+  let n = 1 + BATCH_VALUES as u64;
+  assert_eq!((s.deferred, s.freed, s.inline_full, s.freed_bytes), (n, n, 3, n - 1));
+}
+
+#[test]
+fn values_handed_over_one_by_one_coalesce_into_few_messages() {
+  // A burst larger than the queue: each value would need a slot of its own
+  // if it were sent alone.
+  let d = Dropper::spawn(options(4));
+  let (_, release) = hold_thread(&d);
+  let burst = 3 * BATCH_VALUES + 1;
+  for _ in 0..burst {
+    assert_eq!(d.defer(list(65), 2), Outcome::Deferred);
+  }
+  // The held gate counts as one more deferred value.
+  let s = d.stats();
+  let n = burst as u64 + 1;
+  assert_eq!((s.deferred, s.pending, s.inline_full, s.queued), (n, n, 0, 4));
+  release.send(()).unwrap();
+  drain_blocking(&d);
+  let s = d.stats();
+  assert_eq!((s.freed, s.pending, s.freed_bytes, s.pending_bytes), (n, 0, 2 * burst as u64, 0));
+}
+
+#[test]
+fn a_batch_takes_no_more_values_once_it_holds_its_bytes() {
+  let d = Dropper::spawn(options(8));
+  let (_, release) = hold_thread(&d);
+  assert_eq!(d.defer(list(65), BATCH_BYTES as usize - 1), Outcome::Deferred);
+  assert_eq!(d.defer(list(65), 1), Outcome::Deferred);
+  assert_eq!(d.stats().queued, 1, "the first batch had room for one byte more");
+  assert_eq!(d.defer(list(65), 1), Outcome::Deferred);
+  assert_eq!(d.stats().queued, 2, "the first batch is full: a second one opens");
+  release.send(()).unwrap();
+  drain_blocking(&d);
+  assert_eq!((d.stats().freed, d.stats().pending_bytes), (4, 0));
+}
+
+#[test]
+fn close_and_teardown_let_the_thread_free_open_batches() {
+  for detach in [false, true] {
+    let d = Dropper::spawn(Options::default());
+    let (_, release) = hold_thread(&d);
+    for _ in 0..10 {
+      assert_eq!(d.defer(list(100), 3), Outcome::Deferred);
+    }
+    let (tx, rx) = channel();
+    if detach {
+      d.detach();
+      d.drain(Box::new(move || tx.send(()).unwrap()));
+    } else {
+      d.close(Box::new(move || tx.send(()).unwrap()));
+    }
+    assert_eq!(d.defer(list(100), 3), Outcome::InlineClosed, "no value joins a batch once closed");
+    release.send(()).unwrap();
+    rx.recv_timeout(Duration::from_secs(10)).expect("the thread never finished");
+    let s = d.stats();
+    assert_eq!(
+      (s.deferred, s.freed, s.pending, s.inline_closed, s.inline_full),
+      (11, 11, 0, 1, 0),
+      "detach: {detach}"
+    );
+  }
 }
 
 #[test]
