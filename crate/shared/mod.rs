@@ -73,7 +73,13 @@ pub struct Spec {
 
 impl Default for Spec {
   fn default() -> Self {
-    Spec { max_memory: 0, policy: Policy::NoEviction, lazyfree: LazyFree::default(), hz: 10, return_buffers: false }
+    Spec {
+      max_memory: 0,
+      policy: Policy::NoEviction,
+      lazyfree: LazyFree::default(),
+      hz: 10,
+      return_buffers: false,
+    }
   }
 }
 
@@ -215,7 +221,8 @@ impl SharedKeyspace {
     }
     let mut guards = self.lock_sorted(&[from.min(to), from.max(to)]);
     let (low, high) = guards.split_at_mut(1);
-    let (src, dst) = if from < to { (&mut low[0].1, &mut high[0].1) } else { (&mut high[0].1, &mut low[0].1) };
+    let (src, dst) =
+      if from < to { (&mut low[0].1, &mut high[0].1) } else { (&mut high[0].1, &mut low[0].1) };
     let ttl = src.pttl(key);
     if ttl == -2 {
       return Err(errors::no_such_key());
@@ -325,7 +332,8 @@ impl SharedKeyspace {
       let mut wait = period;
       loop {
         let stopped = stop.stopped.lock().unwrap_or_else(|e| e.into_inner());
-        let (stopped, _) = stop.wake.wait_timeout_while(stopped, wait, |s| !*s).unwrap_or_else(|e| e.into_inner());
+        let (stopped, _) =
+          stop.wake.wait_timeout_while(stopped, wait, |s| !*s).unwrap_or_else(|e| e.into_inner());
         if *stopped {
           return;
         }

@@ -202,7 +202,8 @@ fn info_sums_the_shards_and_counts_pending_bytes_once() {
     let k = format!("i{i}");
     ks.with_key(&k, |s| s.set(&k, b("value"), SetOptions::default())).unwrap();
   }
-  let per_key = crate::keyspace::entry_memory(3, crate::memory::estimate(&crate::value::Value::String(b("value"))));
+  let per_key =
+    crate::keyspace::entry_memory(3, crate::memory::estimate(&crate::value::Value::String(b("value"))));
   let info = ks.info();
   assert_eq!(info.keys, 40);
   assert_eq!(info.maxmemory, 1 << 20);
