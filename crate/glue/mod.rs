@@ -12,6 +12,7 @@ pub mod errors;
 pub mod js;
 pub mod keyspace;
 pub mod native_value;
+pub mod shared_keyspace;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -21,5 +22,6 @@ use napi_derive::napi;
 #[napi(module_exports)]
 pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
   env.add_env_cleanup_hook((), |_| crate::glue::env_state::teardown())?;
+  env.add_env_cleanup_hook((), |_| crate::glue::shared_keyspace::teardown())?;
   Ok(())
 }

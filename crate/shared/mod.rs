@@ -436,9 +436,9 @@ pub fn open(name: &str, spec: Option<Spec>) -> LfResult<Lease> {
       return Err(LfError::Coded {
         code: OPTIONS_CONFLICT,
         message: format!(
-          "the shared keyspace '{name}' is open with other options ({:?}) than these ({spec:?}); open it \
-           without options to attach, or with the same ones",
-          e.keyspace.spec
+          "the shared keyspace '{name}' is open with other options: {}; open it without options to attach, or \
+           with the same ones",
+          differences(&e.keyspace.spec, spec).join(", ")
         ),
       });
     }
@@ -456,6 +456,27 @@ pub fn open(name: &str, spec: Option<Spec>) -> LfResult<Lease> {
   map.insert(name.to_string(), Entry { keyspace: Arc::clone(&keyspace), leases: 1 });
   let id = LEASE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
   Ok(Lease { keyspace, id })
+}
+
+/// The options of `asked` that differ from `live`'s, by their JavaScript names.
+fn differences(live: &Spec, asked: &Spec) -> Vec<String> {
+  let mut out = Vec::new();
+  let mut field = |name: &str, live: String, asked: String| {
+    if live != asked {
+      out.push(format!("{name} is {live}, not {asked}"));
+    }
+  };
+  field("maxMemory", live.max_memory.to_string(), asked.max_memory.to_string());
+  field("evictionPolicy", live.policy.name().into(), asked.policy.name().into());
+  let (l, a) = (live.lazyfree, asked.lazyfree);
+  field("lazyfree.eviction", l.eviction.to_string(), a.eviction.to_string());
+  field("lazyfree.expire", l.expire.to_string(), a.expire.to_string());
+  field("lazyfree.serverDel", l.server_del.to_string(), a.server_del.to_string());
+  field("lazyfree.userDel", l.user_del.to_string(), a.user_del.to_string());
+  field("lazyfree.userFlush", l.user_flush.to_string(), a.user_flush.to_string());
+  field("hz", live.hz.to_string(), asked.hz.to_string());
+  field("returnBuffers", live.return_buffers.to_string(), asked.return_buffers.to_string());
+  out
 }
 
 /// Whether a keyspace called `name` is open (for tests and diagnostics).

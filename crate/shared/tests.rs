@@ -51,7 +51,8 @@ fn open_with_other_options_is_refused_and_changes_nothing() {
   let spec = Spec { max_memory: 1 << 20, ..Spec::default() };
   let one = open("t-options", Some(spec.clone())).unwrap();
   let err = open("t-options", Some(Spec::default())).err().unwrap();
-  assert!(matches!(err, LfError::Coded { code: OPTIONS_CONFLICT, .. }), "{err:?}");
+  let LfError::Coded { code: OPTIONS_CONFLICT, message } = err else { panic!("{err:?}") };
+  assert!(message.contains("maxMemory is 1048576, not 0"), "{message}");
   let same = open("t-options", Some(spec)).unwrap();
   let bare = open("t-options", None).unwrap();
   assert_eq!(bare.spec().max_memory, 1 << 20);
