@@ -80,6 +80,28 @@ pub fn teardown() {
   }
 }
 
+/// Returns the allocator's unused pages to the OS (every arena's).
+#[cfg(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator")))]
+fn purge() {
+  // MALLCTL_ARENAS_ALL: every arena.
+  const NAME: &std::ffi::CStr = c"arena.4096.purge";
+  // SAFETY: NAME is a NUL-terminated mallctl name; `arena.<i>.purge` reads
+  // and writes no value, so every pointer may be null and the length 0.
+  let _ = unsafe {
+    tikv_jemalloc_sys::mallctl(
+      NAME.as_ptr(),
+      std::ptr::null_mut(),
+      std::ptr::null_mut(),
+      std::ptr::null_mut(),
+      0,
+    )
+  };
+}
+
+/// Other allocators return pages on their own.
+#[cfg(not(all(target_os = "linux", not(feature = "mimalloc"), not(feature = "system-allocator"))))]
+fn purge() {}
+
 #[napi(custom_finalize)]
 pub struct SharedKeyspaceHandle {
   slot: Slot,
@@ -211,6 +233,7 @@ impl SharedKeyspaceHandle {
       Some(c) => Some(spec_of(c, hz.unwrap_or(10)).map_err(|e| throw(&env, e))?),
       None => None,
     };
+    shared::set_purge(purge);
     let lease = shared::open(&name, spec).map_err(|e| throw(&env, e))?;
     let buffers = lease.spec().return_buffers;
     let slot: Slot = Rc::new(RefCell::new(Some(lease)));

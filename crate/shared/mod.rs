@@ -35,7 +35,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Condvar, LazyLock, Weak};
+use std::sync::{Arc, Condvar, LazyLock, OnceLock, Weak};
 use std::time::Duration;
 
 use crate::dropper::{Dropper, Options as DropperOptions};
@@ -354,15 +354,30 @@ impl SharedKeyspace {
   }
 }
 
+/// Returns freed memory to the OS; set by the glue, which owns the allocator.
+static PURGE: OnceLock<fn()> = OnceLock::new();
+
+/// Sets what runs once a dropped keyspace has been freed: the process
+/// allocator's purge, so a closed keyspace's pages go back to the OS even
+/// when the threads that allocated them have ended (their arenas would
+/// otherwise keep them until they see activity again).
+pub fn set_purge(purge: fn()) {
+  let _ = PURGE.set(purge);
+}
+
 impl Drop for SharedKeyspace {
   /// Hands every shard's table to the drop thread (one message each), then
-  /// lets the thread free them and exit on its own.
+  /// closes it: it frees them, purges the allocator and exits on its own.
   fn drop(&mut self) {
     self.stop_expiry();
     for s in self.shards.iter() {
       lock(&s.0).flush(Some(true));
     }
-    self.dropper.detach();
+    self.dropper.close(Box::new(|| {
+      if let Some(purge) = PURGE.get() {
+        purge();
+      }
+    }));
   }
 }
 
