@@ -17,6 +17,16 @@ use super::*;
 use crate::keyspace::SetOptions;
 use crate::sync::thread;
 
+/// loom's model with the dropper models' default preemption bound (3;
+/// `LOOM_MAX_PREEMPTIONS` overrides it).
+fn model(f: impl Fn() + Sync + Send + 'static) {
+  let mut builder = ::loom::model::Builder::new();
+  if builder.preemption_bound.is_none() {
+    builder.preemption_bound = Some(3);
+  }
+  builder.check(f);
+}
+
 fn spec() -> Spec {
   Spec { hz: 0, ..Spec::default() }
 }
@@ -32,7 +42,7 @@ fn set(ks: &SharedKeyspace, key: &str) {
 
 #[test]
 fn opposite_renames_never_deadlock_nor_show_half() {
-  loom::model(|| {
+  model(|| {
     let ks = Arc::new(SharedKeyspace::new("loom-rename", spec(), 2));
     // a and d in shard 0, b and c in shard 1: one rename goes 0 -> 1, the
     // other 1 -> 0, so unordered locking would deadlock.
@@ -59,7 +69,7 @@ fn opposite_renames_never_deadlock_nor_show_half() {
 
 #[test]
 fn del_of_two_shards_is_seen_whole() {
-  loom::model(|| {
+  model(|| {
     let ks = Arc::new(SharedKeyspace::new("loom-del", spec(), 2));
     let (a, b) = (key_in(&ks, 1, "a"), key_in(&ks, 0, "b"));
     set(&ks, &a);
