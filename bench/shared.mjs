@@ -29,6 +29,8 @@ const VALUE = 'v'.repeat(100)
 const OPS = QUICK ? 200_000 : 1_000_000
 const REDIS_OPS = QUICK ? 5_000 : 20_000
 const key = (i) => `key:${i}`
+// LAZYFREE_BENCH_ONLY=memory runs the memory case alone.
+const ONLY = process.env.LAZYFREE_BENCH_ONLY
 
 // --- workers -----------------------------------------------------------------
 
@@ -174,6 +176,12 @@ async function main() {
   console.log(machineLine())
   const out = { keys: KEYS, valueBytes: VALUE.length, ops: OPS, cpus: cpus().length }
 
+  if (ONLY !== 'memory') await speed(Keyspace, out)
+  await memory(Keyspace, out)
+  writeResults(ONLY ? `shared-${ONLY}` : 'shared', out)
+}
+
+async function speed(Keyspace, out) {
   // Single thread: shared vs unshared get.
   out.single = singleThread(Keyspace)
   console.log(
@@ -213,20 +221,30 @@ async function main() {
   out.readScaling2 = reads(2) / reads(1)
   console.log(`shared reads, 2 workers / 1: ${out.readScaling2.toFixed(2)}x (goal >= 1.6x)`)
   ks.close()
+}
 
-  // Memory: the same data once (shared, 4 attached) vs 4 copies (lru), over 4 idle workers.
+async function memory(Keyspace, out) {
+  // The same data once (shared, 4 attached) vs 4 copies (lru), over 4 idle
+  // workers; and one copy alone: the main thread's RSS before and after it
+  // fills the shared keyspace.
   global.gc?.()
   await sleep(300)
   const idle = (await round(4, { mode: 'idle', ops: 0 })).rss
+  global.gc?.()
+  await sleep(300)
+  const empty = process.memoryUsage.rss()
   const mem = Keyspace.open('bench-memory')
   for (let i = 0; i < KEYS; i++) mem.set(key(i), VALUE)
+  global.gc?.()
+  await sleep(300)
+  const oneCopy = process.memoryUsage.rss() - empty
   const shared = (await round(4, { mode: 'shared', name: 'bench-memory', ops: 1 })).rss
   mem.close()
   global.gc?.()
   await sleep(300)
   const idle2 = (await round(4, { mode: 'idle', ops: 0 })).rss
   const copies = (await round(4, { mode: 'lru', ops: 1, fill: true })).rss
-  out.memory = { idle, shared, idle2, copies, sharedOver: shared - idle, copiesOver: copies - idle2 }
+  out.memory = { idle, shared, idle2, copies, oneCopy, sharedOver: shared - idle, copiesOver: copies - idle2 }
   const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MiB`
   console.log(table(
     ['4 workers holding ' + KEYS + ' keys of ' + VALUE.length + ' B', 'RSS', 'over 4 idle workers'],
@@ -235,7 +253,7 @@ async function main() {
       ['an lru-cache in each worker', mb(copies), mb(copies - idle2)],
     ],
   ))
-  writeResults('shared', out)
+  console.log(`one copy in the shared keyspace, main thread alone: ${mb(oneCopy)}`)
 }
 
 if (isMainThread) await main()
