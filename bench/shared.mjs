@@ -20,6 +20,7 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cpus } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { lazyfree, packageDir, writeResults, table, machineLine } from './lib.mjs'
 
 const require = createRequire(import.meta.url)
@@ -29,8 +30,27 @@ const VALUE = 'v'.repeat(100)
 const OPS = QUICK ? 200_000 : 1_000_000
 const REDIS_OPS = QUICK ? 5_000 : 20_000
 const key = (i) => `key:${i}`
-// LAZYFREE_BENCH_ONLY=memory runs the memory case alone.
+// LAZYFREE_BENCH_ONLY=memory runs the memory case alone; =reads the single
+// thread case and 1 and 2 workers reading.
 const ONLY = process.env.LAZYFREE_BENCH_ONLY
+
+/**
+ * CPU time this thread has used, in ns (Linux: /proc/thread-self/stat, in
+ * clock ticks of 10 ms); NaN elsewhere. On a loaded machine, wall time
+ * measures the CPU a run was given; CPU time per operation measures what
+ * the operation costs, contention included (a thread spinning or bouncing
+ * cache lines burns CPU; one sleeping on a lock does not, which the
+ * throughput column still shows).
+ */
+function threadCpuNs() {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 1e7
+  } catch {
+    return NaN
+  }
+}
 
 // --- workers -----------------------------------------------------------------
 
@@ -67,6 +87,7 @@ async function worker() {
   Atomics.notify(b, 0)
   while (Atomics.load(b, 1) === 0) Atomics.wait(b, 1, 0, 50)
   let x = (Math.random() * 2 ** 31) | 1
+  const cpu0 = threadCpuNs()
   const start = process.hrtime.bigint()
   let hits = 0
   if (mode === 'redis') {
@@ -89,7 +110,8 @@ async function worker() {
     }
   }
   const ns = Number(process.hrtime.bigint() - start)
-  parentPort.postMessage({ ns, hits })
+  const cpuNs = threadCpuNs() - cpu0
+  parentPort.postMessage({ ns, cpuNs, hits })
   // Held until told to go, so memory can be measured with every worker alive.
   while (Atomics.load(b, 2) === 0) Atomics.wait(b, 2, 0, 50)
   close()
@@ -177,7 +199,7 @@ async function main() {
   const out = { keys: KEYS, valueBytes: VALUE.length, ops: OPS, cpus: cpus().length }
 
   if (ONLY !== 'memory') await speed(Keyspace, out)
-  await memory(Keyspace, out)
+  if (ONLY !== 'reads') await memory(Keyspace, out)
   writeResults(ONLY ? `shared-${ONLY}` : 'shared', out)
 }
 
@@ -196,11 +218,11 @@ async function speed(Keyspace, out) {
   const redis = await startRedis()
   const rows = []
   out.throughput = []
-  for (const mixed of [false, true]) {
-    for (const n of [1, 2, 4]) {
+  for (const mixed of ONLY === 'reads' ? [false] : [false, true]) {
+    for (const n of ONLY === 'reads' ? [1, 2] : [1, 2, 4]) {
       const row = [mixed ? 'mixed 90/10' : 'reads', String(n)]
       const entry = { mixed, workers: n }
-      for (const mode of ['shared', 'lru', 'redis']) {
+      for (const mode of ONLY === 'reads' ? ['shared', 'lru'] : ['shared', 'lru', 'redis']) {
         if (mode === 'redis' && !redis) {
           row.push('-')
           continue
@@ -209,17 +231,25 @@ async function speed(Keyspace, out) {
         const { results } = await round(n, { mode, name, ops, mixed, fill: true, port: redis?.port })
         const rate = opsPerSecond(results, ops)
         entry[mode] = rate
-        row.push(`${(rate / 1e6).toFixed(2)} M/s`)
+        entry[`${mode}CpuNsPerOp`] = results.reduce((a, r) => a + r.cpuNs, 0) / (results.length * ops)
+        row.push(`${(rate / 1e6).toFixed(2)} M/s, ${entry[`${mode}CpuNsPerOp`].toFixed(0)} ns CPU/op`)
       }
       out.throughput.push(entry)
       rows.push(row)
     }
   }
   redis?.stop()
-  console.log(table(['load', 'workers', 'shared keyspace', 'lru-cache per worker', 'Redis (ioredis)'], rows, 2))
+  const head = ['load', 'workers', 'shared keyspace', 'lru-cache per worker', 'Redis (ioredis)']
+  console.log(table(ONLY === 'reads' ? head.slice(0, 4) : head, rows, 2))
   const reads = (n) => out.throughput.find((e) => !e.mixed && e.workers === n).shared
   out.readScaling2 = reads(2) / reads(1)
   console.log(`shared reads, 2 workers / 1: ${out.readScaling2.toFixed(2)}x (goal >= 1.6x)`)
+  const cpu = (n) => out.throughput.find((e) => !e.mixed && e.workers === n).sharedCpuNsPerOp
+  out.readScalingByCpu2 = (2 * cpu(1)) / cpu(2)
+  console.log(
+    `shared reads, CPU per get: 1 worker ${cpu(1).toFixed(0)} ns, 2 workers ${cpu(2).toFixed(0)} ns: ` +
+      `2 workers on 2 free cores would read ${out.readScalingByCpu2.toFixed(2)}x one`,
+  )
   ks.close()
 }
 
