@@ -159,6 +159,29 @@ test('the last close frees the name; a later open creates a fresh keyspace', asy
   four.close()
 })
 
+test('a handle nobody references detaches when it is collected', async (t) => {
+  const name = fresh('gc')
+  ;(() => {
+    Keyspace.open(name, { maxMemory: 1 << 20 }).set('k', 'v')
+  })()
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) return t.pass('needs --expose-gc')
+  // While the handle lives, other options conflict; once collected, the name is free.
+  let reopened: Keyspace | undefined
+  for (let i = 0; i < 100 && reopened === undefined; i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+    try {
+      reopened = Keyspace.open(name, { maxMemory: 2 << 20 })
+    } catch (e) {
+      t.is((e as Error & { code: string }).code, 'ERR_LAZYFREE_SHARED_OPTIONS')
+    }
+  }
+  t.truthy(reopened, 'the collected handle still held the keyspace')
+  t.is(reopened?.size, 0)
+  reopened?.close()
+})
+
 test('info reports the shared drop thread, and active expiry runs off the event loop', async (t) => {
   const name = fresh('info')
   const ks = Keyspace.open(name, { hz: 50 })
