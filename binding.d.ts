@@ -140,6 +140,13 @@ export declare class SharedKeyspaceHandle {
   flush(async?: boolean | undefined | null): boolean
   set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
   get(key: string): string | Buffer | null
+  /** MGET: `null` for a missing key or one of another kind, as Redis. */
+  mget(keys: Array<string>): Array<string | Buffer | null>
+  /**
+   * MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value is
+   * converted before the keyspace is touched, so a bad one changes nothing.
+   */
+  mset(keys: string[], values: unknown[]): void
   incrby(key: string, n: number): number
   append(key: string, value: unknown): number
   strlen(key: string): number

@@ -375,6 +375,34 @@ impl SharedKeyspaceHandle {
     optional(&env, self.buffers, value.as_ref())
   }
 
+  /// MGET: `null` for a missing key or one of another kind, as Redis.
+  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | null>")]
+  pub fn mget(&mut self, env: Env, keys: Vec<String>) -> Result<RawJs> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let values = self.with(&env, |ks| ks.mget(&keys))?;
+    let c = Converter::new(Js::new(&env));
+    let array = c.js().create_array(values.len())?;
+    for (i, value) in values.iter().enumerate() {
+      let item = match value {
+        Some(b) => bulk(&c, self.buffers, b)?,
+        None => c.js().null()?,
+      };
+      c.js().set_element(array, i as u32, item)?;
+    }
+    Ok(RawJs(array))
+  }
+
+  /// MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value is
+  /// converted before the keyspace is touched, so a bad one changes nothing.
+  #[napi(catch_unwind, ts_args_type = "keys: string[], values: unknown[]")]
+  pub fn mset(&mut self, env: Env, keys: Vec<String>, values: Vec<RawJs>) -> Result<()> {
+    let values = Self::scalars(&env, &values, "values")?;
+    let pairs: Vec<(&str, Bytes)> = keys.iter().map(String::as_str).zip(values).collect();
+    let r = self.with(&env, |ks| ks.mset(pairs))?;
+    ok(&env, r)?;
+    self.report(&env)
+  }
+
   #[napi(catch_unwind)]
   pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
     let r = self.on(&env, &key, |s| s.incrby(&key, int(n)))?;

@@ -8,7 +8,7 @@
 //!
 //! - Every command is atomic with respect to other threads. A single-key
 //!   command locks one shard. A multi-key command (`del`, `unlink`, `exists`,
-//!   `rename`, `keys`, `flush`, `info`, `size`) locks every shard it needs
+//!   `rename`, `mget`, `mset`, `keys`, `flush`, `info`, `size`) locks every shard it needs
 //!   before it acts, always in ascending shard order — one global order, so
 //!   two commands can never wait for each other — and releases them all
 //!   after. `rename` between shards moves the value (the same allocation)
@@ -40,7 +40,8 @@ use std::time::Duration;
 
 use crate::dropper::{Dropper, Options as DropperOptions};
 use crate::error::{LfError, LfResult};
-use crate::keyspace::{errors, Config, Info, Key, Keyspace, LazyFree, Policy};
+use crate::keyspace::{errors, Config, Info, Key, Keyspace, LazyFree, Policy, SetOptions};
+use crate::value::{Bytes, Value};
 // The shard locks are loom's in the model checks (`loom.rs`).
 use crate::sync::{Mutex, MutexGuard};
 
@@ -252,6 +253,94 @@ impl SharedKeyspace {
         Err(refused.error)
       }
     }
+  }
+
+  /// MGET: the string at each key, `None` for a missing key or one holding
+  /// another kind (no `WRONGTYPE`, as Redis), every shard involved held at
+  /// once so the replies are one moment's.
+  pub fn mget(&self, keys: &[&str]) -> Vec<Option<Bytes>> {
+    let mut out = vec![None; keys.len()];
+    let positions: Vec<usize> = (0..keys.len()).collect();
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for i in positions {
+      let shard = self.shard_of(keys[i]);
+      match groups.binary_search_by_key(&shard, |g| g.0) {
+        Ok(at) => groups[at].1.push(i),
+        Err(at) => groups.insert(at, (shard, vec![i])),
+      }
+    }
+    let wanted: Vec<usize> = groups.iter().map(|g| g.0).collect();
+    let mut guards = self.lock_sorted(&wanted);
+    for ((_, shard), (_, idx)) in guards.iter_mut().zip(&groups) {
+      for &i in idx {
+        out[i] = shard.get(keys[i]).ok().flatten().cloned();
+      }
+    }
+    out
+  }
+
+  /// MSET: every pair stored as SET without options stores it (replacing
+  /// any value, clearing any TTL), all or nothing across shards: every shard
+  /// involved is held for the whole command, and if one pair cannot fit
+  /// (`OOM`) the pairs already stored are undone — the keys get back their
+  /// values (the same allocations) and TTLs — before the error returns. A
+  /// key named twice ends with its last value. Replaced values are freed
+  /// per `lazyfree.serverDel`.
+  pub fn mset(&self, pairs: Vec<(&str, Bytes)>) -> LfResult<()> {
+    let mut groups: Vec<(usize, Vec<(&str, Bytes)>)> = Vec::new();
+    for (key, value) in pairs {
+      let shard = self.shard_of(key);
+      match groups.binary_search_by_key(&shard, |g| g.0) {
+        Ok(at) => groups[at].1.push((key, value)),
+        Err(at) => groups.insert(at, (shard, vec![(key, value)])),
+      }
+    }
+    let wanted: Vec<usize> = groups.iter().map(|g| g.0).collect();
+    let mut guards = self.lock_sorted(&wanted);
+    // What each key held before this command, the first time it is named:
+    // (slot in `guards`, key, old value with its bytes and TTL).
+    type Undo<'k> = (usize, &'k str, Option<(Value, usize, i64)>);
+    let mut undo: Vec<Undo> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut failed = None;
+    'all: for (slot, ((_, shard), (_, pairs))) in guards.iter_mut().zip(groups).enumerate() {
+      for (key, value) in pairs {
+        if seen.insert(key) {
+          let ttl = shard.pttl(key);
+          let old = shard.take_value(key).map(|(v, bytes)| (v, bytes, ttl));
+          undo.push((slot, key, old));
+        }
+        if let Err(e) = shard.set(key, value, SetOptions::default()) {
+          failed = Some(e);
+          break 'all;
+        }
+      }
+    }
+    let restore = failed.is_some();
+    for (slot, key, old) in undo.into_iter().rev() {
+      let shard = &mut guards[slot].1;
+      match (restore, old) {
+        (true, old) => {
+          // Back as it was: what this command stored goes, the old value
+          // returns (it fitted before; nothing else could use the shard).
+          drop(shard.take_value(key));
+          if let Some((value, bytes, ttl)) = old {
+            if shard.set_value(key, value, bytes).is_ok() && ttl >= 0 {
+              let _ = shard.pexpire(key, ttl.max(1));
+            }
+          }
+        }
+        (false, Some((value, bytes, _))) => {
+          if self.spec.lazyfree.server_del {
+            self.dropper.defer(value, bytes);
+          } else {
+            drop(value);
+          }
+        }
+        (false, None) => {}
+      }
+    }
+    failed.map_or(Ok(()), Err)
   }
 
   /// KEYS over every shard, as one snapshot.

@@ -219,3 +219,53 @@ fn info_sums_the_shards_and_counts_pending_bytes_once() {
 fn entry_memory_of(key: &str, per_key: usize) -> u64 {
   (per_key + key.len() - 3) as u64
 }
+
+#[test]
+fn mset_is_seen_whole_across_shards() {
+  let ks = Arc::new(SharedKeyspace::new("t-mset", Spec { hz: 0, ..Spec::default() }, 8));
+  let (a, c) = keys_in_two_shards(&ks);
+  ks.mset(vec![(&a, b("0")), (&c, b("0"))]).unwrap();
+  let done = Arc::new(AtomicBool::new(false));
+  let writer = {
+    let (ks, a, c, done) = (Arc::clone(&ks), a.clone(), c.clone(), Arc::clone(&done));
+    thread::spawn(move || {
+      for i in 1..=20_000 {
+        let v = b(&i.to_string());
+        ks.mset(vec![(&a, v.clone()), (&c, v)]).unwrap();
+      }
+      done.store(true, Ordering::SeqCst);
+    })
+  };
+  let mut seen = 0;
+  while !done.load(Ordering::SeqCst) {
+    let got = ks.mget(&[&a, &c]);
+    assert_eq!(got[0], got[1], "an mset was seen half applied");
+    seen += 1;
+  }
+  writer.join().unwrap();
+  assert!(seen > 0);
+  assert_eq!(ks.mget(&[&a, &c, "missing"]), vec![Some(b("20000")), Some(b("20000")), None]);
+}
+
+#[test]
+fn mset_refused_for_memory_changes_nothing() {
+  // 2 shards of 1000 bytes: the pair for the second shard cannot fit there.
+  let ks = SharedKeyspace::new("t-mset-oom", Spec { max_memory: 2000, hz: 0, ..Spec::default() }, 2);
+  let (a, c) = keys_in_two_shards(&ks);
+  let (low, high) = if ks.shard_of(&a) < ks.shard_of(&c) { (a, c) } else { (c, a) };
+  ks.with_key(&low, |s| s.set(&low, b("old"), SetOptions { ex: Some(100), ..Default::default() })).unwrap();
+  let before = ks.with_key(&low, |s| s.get(&low).unwrap().unwrap().as_ptr() as usize);
+  let big = Bytes::from(vec![b'x'; 900]);
+  let err = ks.mset(vec![(&low, b("new")), (&high, big)]).unwrap_err();
+  assert_eq!(err, errors::oom());
+  // The first shard's pair was undone: the old value (the same allocation) and its TTL.
+  let (after, ttl) = ks.with_key(&low, |s| (s.get(&low).unwrap().unwrap().as_ptr() as usize, s.ttl(&low)));
+  assert_eq!(before, after);
+  assert!(ttl > 90, "{ttl}");
+  assert_eq!(ks.exists(&[&high]), 0);
+  assert_eq!(ks.size(), 1);
+  // A key named twice ends with its last value; an mset clears TTLs.
+  ks.mset(vec![(&low, b("1")), (&low, b("2"))]).unwrap();
+  assert_eq!(ks.mget(&[&low]), vec![Some(b("2"))]);
+  assert_eq!(ks.with_key(&low, |s| s.ttl(&low)), -1);
+}
