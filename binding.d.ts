@@ -67,10 +67,6 @@ export declare class KeyspaceHandle {
    * nothing changes. `n` is a safe integer (the facade checks).
    */
   incrby(key: string, n: number): number
-  /**
-   * INCRBY replying a bigint, exact over Redis's 64-bit range. `n` is
-   * within that range (the facade checks; a wider one is refused here too).
-   */
   incrbyBig(key: string, n: bigint): bigint
   append(key: string, value: unknown): number
   strlen(key: string): number
@@ -139,6 +135,86 @@ export declare class NativeHandle {
   release(dropper?: DropperHandle | undefined | null): boolean
 }
 
+export declare class SharedKeyspaceHandle {
+  /**
+   * Opens the shared keyspace `name`; `config` absent attaches to a live
+   * one as it is (or creates it with the defaults).
+   */
+  static open(name: string, config?: KeyspaceConfig | undefined | null, hz?: number | undefined | null): SharedKeyspaceHandle
+  get name(): string
+  /** Whether replies are `Buffer`s: the option the keyspace was created with. */
+  get returnBuffers(): boolean
+  /** Whether this handle still holds its lease. */
+  get openNow(): boolean
+  /** Detaches this handle; the last one frees the keyspace. Idempotent. */
+  close(): void
+  get size(): number
+  exists(keys: Array<string>): number
+  type(key: string): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'
+  del(keys: Array<string>): number
+  unlink(keys: Array<string>): number
+  rename(key: string, newKey: string): void
+  keys(pattern: string): Array<string>
+  expire(key: string, seconds: number): boolean
+  pexpire(key: string, ms: number): boolean
+  ttl(key: string): number
+  pttl(key: string): number
+  persist(key: string): boolean
+  flush(async?: boolean | undefined | null): boolean
+  set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
+  get(key: string): string | Buffer | null
+  /** MGET: `null` for a missing key or one of another kind, as Redis. */
+  mget(keys: Array<string>): Array<string | Buffer | null>
+  /**
+   * MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value is
+   * converted before the keyspace is touched, so a bad one changes nothing.
+   */
+  mset(keys: string[], values: unknown[]): void
+  incrby(key: string, n: number): number
+  /** INCRBY with a bigint: exact over Redis's 64-bit range. */
+  incrbyBig(key: string, n: bigint): bigint
+  append(key: string, value: unknown): number
+  strlen(key: string): number
+  lpush(key: string, values: unknown[]): number
+  rpush(key: string, values: unknown[]): number
+  lpop(key: string): string | Buffer | null
+  rpop(key: string): string | Buffer | null
+  lrange(key: string, start: number, stop: number): Array<string | Buffer>
+  llen(key: string): number
+  lindex(key: string, index: number): string | Buffer | null
+  hset(key: string, fields: unknown): number
+  hget(key: string, field: unknown): string | Buffer | null
+  hdel(key: string, fields: unknown[]): number
+  hgetall(key: string, buffers?: boolean | undefined | null): Array<string | Buffer>
+  /** SCAN across the shards (see `SharedKeyspace::scan` for the cursor). */
+  scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
+  hlen(key: string): number
+  hexists(key: string, field: unknown): boolean
+  sadd(key: string, members: unknown[]): number
+  srem(key: string, members: unknown[]): number
+  smembers(key: string): Array<string | Buffer>
+  sismember(key: string, member: unknown): boolean
+  scard(key: string): number
+  zadd(key: string, scores: number[], members: unknown[]): number
+  zrem(key: string, members: unknown[]): number
+  zscore(key: string, member: unknown): number | null
+  zrange(key: string, start: number, stop: number, withScores: boolean): Array<string | Buffer | [string | Buffer, number]>
+  zcard(key: string): number
+  zincrby(key: string, increment: number, member: unknown): number
+  /**
+   * Moves `value`'s contents in (no copy); on a refusal (OOM) they are put
+   * back.
+   */
+  setValue(key: string, value: NativeHandle): void
+  takeValue(key: string): NativeHandle | null
+  info(): KeyspaceInfo
+  /**
+   * One active expiry slice over every shard (the expiry thread runs them
+   * on its own; this is for callers that want one now).
+   */
+  activeExpireCycle(budgetMs: number): ExpireCycle
+}
+
 /** Counters of one dropper, with the meanings of docs/api.md §2. */
 export interface DropperStats {
   deferred: number
@@ -189,6 +265,15 @@ export interface KeyspaceInfo {
   lazyfree_pending_objects: number
   lazyfreed_objects: number
 }
+
+/**
+ * An identity of a `NativeValue`'s storage that survives moves and is the
+ * same for two handles exactly when they hold the same allocation: the
+ * address of its first buffer, mixed with a per-process key so no address
+ * leaks to JavaScript. `null` for a released or empty value. For tests
+ * that show a move between threads copies nothing.
+ */
+export declare function nativeValueStorageId(value: NativeHandle): string | null
 
 /** One SCAN step: the next cursor (0 when done) and the keys found. */
 export interface ScanStep {

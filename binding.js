@@ -838,3 +838,5 @@ module.exports = nativeBinding
 module.exports.DropperHandle = nativeBinding.DropperHandle
 module.exports.KeyspaceHandle = nativeBinding.KeyspaceHandle
 module.exports.NativeHandle = nativeBinding.NativeHandle
+module.exports.SharedKeyspaceHandle = nativeBinding.SharedKeyspaceHandle
+module.exports.nativeValueStorageId = nativeBinding.nativeValueStorageId

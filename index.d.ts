@@ -390,6 +390,23 @@ export declare class Keyspace<T extends string | Buffer = string> {
      *   `evictionPolicy`, or an `hz` outside 0–500.
      */
     constructor(options?: KeyspaceOptions);
+    /**
+     * Opens the keyspace called `name` that every thread of the process shares
+     * (the main thread and every worker), creating it with `options` when no
+     * thread has it open. Every command is atomic with respect to other
+     * threads; active expiry and frees run on native threads of the keyspace's
+     * own. `close()` detaches this handle; the keyspace lives while any handle
+     * in any thread is open, and the last close (or the end of the last thread
+     * holding one) frees it and the name. See docs/shared.md.
+     *
+     * @throws TypeError for a name that is not a non-empty string, options of
+     *   the wrong type, or `options.dropper` (a `Dropper` belongs to one thread).
+     * @throws Error `code === 'ERR_LAZYFREE_SHARED_OPTIONS'` when the keyspace is
+     *   open with other options than `options` (open it without options to attach).
+     */
+    static open<T extends string | Buffer = string>(name: string, options?: KeyspaceOptions): Keyspace<T>;
+    /** The shared keyspace's name ({@link Keyspace.open}); `undefined` for `new Keyspace()`. */
+    get name(): string | undefined;
     /** Number of keys (DBSIZE), counting expired keys not yet removed, as Redis does. */
     get size(): number;
     /** Whether {@link Keyspace.close} has been called. */

@@ -561,6 +561,7 @@ export const defaultDropper: Dropper = Dropper.fromHandle(native.DropperHandle.d
 // --- keyspace ---
 
 type KeyspaceHandle = Binding.KeyspaceHandle
+type SharedKeyspaceHandle = Binding.SharedKeyspaceHandle
 
 /** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
 export type EvictionPolicy =
@@ -852,6 +853,45 @@ function startActiveExpiry(handle: KeyspaceHandle, hz: number): { stop(): void }
   return { stop }
 }
 
+/** What a keyspace is made with, checked: the native config, the dropper, hz. */
+function keyspaceSettings(options: KeyspaceOptions | undefined): {
+  config: Binding.KeyspaceConfig
+  dropper: DropperHandle
+  hz: number
+} {
+  const o = optionsObject(options, 'options', KEYSPACE_OPTIONS)
+  const maxMemory = o.maxMemory === undefined ? 0 : memoryBytes(o.maxMemory)
+  const policy = o.evictionPolicy ?? 'noeviction'
+  if (typeof policy !== 'string') {
+    throw new TypeError(`options.evictionPolicy is ${describe(policy)}; expected a string`)
+  }
+  if (!POLICIES.includes(policy)) {
+    throw new RangeError(`options.evictionPolicy is '${policy}'; expected one of ${POLICIES.join(', ')}`)
+  }
+  const lazyfree = optionsObject(o.lazyfree, 'options.lazyfree', LAZYFREE_SWITCHES)
+  const on = (name: string) => checkBoolean(lazyfree[name], `options.lazyfree.${name}`) ?? true
+  const dropper = Dropper.handleOf(o.dropper ?? defaultDropper)
+  if (dropper === undefined) {
+    throw new TypeError(`options.dropper is ${describe(o.dropper)}; expected a Dropper`)
+  }
+  const hz = o.hz === undefined ? 10 : checkInteger(o.hz, 'options.hz')
+  if (hz < 0 || hz > 500) throw new RangeError(`options.hz is ${hz}; expected an integer from 0 to 500`)
+  const config = {
+    maxMemory,
+    policy,
+    eviction: on('eviction'),
+    expire: on('expire'),
+    serverDel: on('serverDel'),
+    userDel: on('userDel'),
+    userFlush: on('userFlush'),
+    returnBuffers: checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false,
+  }
+  return { config, dropper, hz }
+}
+
+/** The shared handle `Keyspace.open` hands to the constructor it calls. */
+let openingShared: { handle: SharedKeyspaceHandle; name: string } | undefined
+
 /**
  * An embedded, off-heap, Redis-style store. Keys are strings; values live in
  * native memory as the five {@link NativeValue} kinds, so they cost the V8
@@ -883,11 +923,12 @@ function startActiveExpiry(handle: KeyspaceHandle, hz: number): { stop(): void }
  * ```
  */
 export class Keyspace<T extends string | Buffer = string> {
-  #handle: KeyspaceHandle | undefined
+  #handle: KeyspaceHandle | SharedKeyspaceHandle | undefined
   /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`. */
   readonly lazyfree: symbol = KEYSPACE_BRAND
   #expiry: { stop(): void } | undefined
   #buffers: boolean
+  #name: string | undefined
 
   /**
    * Creates an empty keyspace.
@@ -897,41 +938,63 @@ export class Keyspace<T extends string | Buffer = string> {
    *   `evictionPolicy`, or an `hz` outside 0–500.
    */
   constructor(options?: KeyspaceOptions) {
-    const o = optionsObject(options, 'options', KEYSPACE_OPTIONS)
-    const maxMemory = o.maxMemory === undefined ? 0 : memoryBytes(o.maxMemory)
-    const policy = o.evictionPolicy ?? 'noeviction'
-    if (typeof policy !== 'string') {
-      throw new TypeError(`options.evictionPolicy is ${describe(policy)}; expected a string`)
+    if (openingShared !== undefined) {
+      this.#handle = openingShared.handle
+      this.#name = openingShared.name
+      this.#buffers = openingShared.handle.returnBuffers
+      openingShared = undefined
+      return
     }
-    if (!POLICIES.includes(policy)) {
-      throw new RangeError(`options.evictionPolicy is '${policy}'; expected one of ${POLICIES.join(', ')}`)
-    }
-    const lazyfree = optionsObject(o.lazyfree, 'options.lazyfree', LAZYFREE_SWITCHES)
-    const on = (name: string) => checkBoolean(lazyfree[name], `options.lazyfree.${name}`) ?? true
-    const dropper = Dropper.handleOf(o.dropper ?? defaultDropper)
-    if (dropper === undefined) {
-      throw new TypeError(`options.dropper is ${describe(o.dropper)}; expected a Dropper`)
-    }
-    const hz = o.hz === undefined ? 10 : checkInteger(o.hz, 'options.hz')
-    if (hz < 0 || hz > 500) throw new RangeError(`options.hz is ${hz}; expected an integer from 0 to 500`)
-    const handle = new native.KeyspaceHandle(
-      {
-        maxMemory,
-        policy,
-        eviction: on('eviction'),
-        expire: on('expire'),
-        serverDel: on('serverDel'),
-        userDel: on('userDel'),
-        userFlush: on('userFlush'),
-        returnBuffers: (this.#buffers = checkBoolean(o.returnBuffers, 'options.returnBuffers') ?? false),
-      },
-      dropper,
-    )
+    const { config, dropper, hz } = keyspaceSettings(options)
+    this.#buffers = config.returnBuffers
+    const handle = new native.KeyspaceHandle(config, dropper)
     this.#handle = handle
     if (hz > 0) this.#expiry = startActiveExpiry(handle, hz)
   }
 
-  get #h(): KeyspaceHandle {
+  /**
+   * Opens the keyspace called `name` that every thread of the process shares
+   * (the main thread and every worker), creating it with `options` when no
+   * thread has it open. Every command is atomic with respect to other
+   * threads; active expiry and frees run on native threads of the keyspace's
+   * own. `close()` detaches this handle; the keyspace lives while any handle
+   * in any thread is open, and the last close (or the end of the last thread
+   * holding one) frees it and the name. See docs/shared.md.
+   *
+   * @throws TypeError for a name that is not a non-empty string, options of
+   *   the wrong type, or `options.dropper` (a `Dropper` belongs to one thread).
+   * @throws Error `code === 'ERR_LAZYFREE_SHARED_OPTIONS'` when the keyspace is
+   *   open with other options than `options` (open it without options to attach).
+   */
+  static open<T extends string | Buffer = string>(name: string, options?: KeyspaceOptions): Keyspace<T> {
+    if (typeof name !== 'string' || name === '') {
+      throw new TypeError(`name is ${describe(name)}; expected a non-empty string`)
+    }
+    let settings: ReturnType<typeof keyspaceSettings> | undefined
+    if (options !== undefined) {
+      const o = optionsObject(options, 'options', KEYSPACE_OPTIONS)
+      if (o.dropper !== undefined) {
+        throw new TypeError(
+          'options.dropper is not allowed for a shared keyspace: a Dropper belongs to one thread, and a shared keyspace frees through a drop thread of its own; remove the option',
+        )
+      }
+      settings = keyspaceSettings(options)
+    }
+    const handle = native.SharedKeyspaceHandle.open(name, settings?.config, settings?.hz)
+    openingShared = { handle, name }
+    try {
+      return new Keyspace<T>()
+    } finally {
+      openingShared = undefined
+    }
+  }
+
+  /** The shared keyspace's name ({@link Keyspace.open}); `undefined` for `new Keyspace()`. */
+  get name(): string | undefined {
+    return this.#name
+  }
+
+  get #h(): KeyspaceHandle | SharedKeyspaceHandle {
     if (this.#handle === undefined) {
       const error = new Error('this Keyspace has been closed')
       ;(error as Error & { code: string }).code = 'ERR_LAZYFREE_CLOSED'
@@ -1408,11 +1471,12 @@ export class Keyspace<T extends string | Buffer = string> {
   close(): void {
     const handle = this.#handle
     if (handle === undefined) return
-    // The flush is the only step that can fail (the handle is in use by a
-    // command further up the stack); it goes first so a refusal leaves
-    // everything as it was.
+    // Detaching (shared) or the flush (own keyspace) is the only step that
+    // can fail (the handle is in use by a command further up the stack); it
+    // goes first so a refusal leaves everything as it was.
     try {
-      handle.flush(true)
+      if (this.#name !== undefined) (handle as SharedKeyspaceHandle).close()
+      else (handle as KeyspaceHandle).flush(true)
     } catch (cause) {
       const error = new Error(
         'close() was called while a command of this Keyspace is running (from a getter or ' +
@@ -1427,4 +1491,5 @@ export class Keyspace<T extends string | Buffer = string> {
     this.#expiry = undefined
     this.#handle = undefined
   }
+
 }

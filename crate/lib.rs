@@ -23,6 +23,7 @@ pub mod error;
 pub mod glue;
 pub mod keyspace;
 pub mod memory;
+pub mod shared;
 pub mod sync;
 pub mod value;
 pub mod zset;

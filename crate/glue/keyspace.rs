@@ -150,14 +150,13 @@ fn array<'a>(
 /// Two positions of `pairs` whose fields are distinct bytes but decoded to
 /// the same string in `names` (empty: not decoded). Only a field that is not
 /// valid UTF-8 decodes lossily, so the common case costs one validity scan.
-fn collision(pairs: &[(&Bytes, &Bytes)], names: &[Cow<'_, str>]) -> Option<(usize, usize)> {
+fn collision(names: &[Cow<'_, str>]) -> Option<(usize, usize)> {
   if names.iter().all(|n| matches!(n, Cow::Borrowed(_))) {
     return None;
   }
   let mut seen: HashMap<&str, usize> = HashMap::with_capacity(names.len());
   for (i, name) in names.iter().enumerate() {
     if let Some(first) = seen.insert(name, i) {
-      debug_assert_ne!(pairs[first].0, pairs[i].0, "a hash's fields are distinct");
       return Some((first, i));
     }
   }
@@ -187,6 +186,81 @@ fn field_collision(key: &str, first: &[u8], second: &[u8], name: &str) -> LfErro
       show_bytes(second),
     ),
   }
+}
+
+/// HGETALL's reply, flat: `[field, value, field, value, …]`, fields as
+/// `Buffer`s or strings (`field_buffers`), values as `value_buffers` says.
+/// Fields as strings are never merged: when two distinct fields decode to
+/// the same string (only fields that are not valid UTF-8 can), it throws
+/// `ERR_LAZYFREE_FIELD_COLLISION` instead. Used by both keyspace handles.
+pub(crate) fn hgetall_reply<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+  env: &Env,
+  key: &str,
+  pairs: &[(F, V)],
+  (field_buffers, value_buffers): (bool, bool),
+) -> napi::Result<RawJs> {
+  let c = Converter::new(Js::new(env));
+  // Fields as strings: decoded here, so the collision check and the keys
+  // JavaScript sees come from the same decoding.
+  let names: Vec<Cow<'_, str>> = if field_buffers {
+    Vec::new()
+  } else {
+    pairs.iter().map(|(f, _)| String::from_utf8_lossy(f.as_ref())).collect()
+  };
+  if let Some((a, b)) = collision(&names) {
+    return Err(throw(env, field_collision(key, pairs[a].0.as_ref(), pairs[b].0.as_ref(), &names[a])));
+  }
+  let array = c.js().create_array(pairs.len() * 2)?;
+  for (i, (field, value)) in pairs.iter().enumerate() {
+    let field = if field_buffers {
+      c.js().create_buffer(field.as_ref())?
+    } else {
+      c.js().create_string(names[i].as_bytes())?
+    };
+    c.js().set_element(array, 2 * i as u32, field)?;
+    c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, value_buffers, value.as_ref())?)?;
+  }
+  Ok(RawJs(array))
+}
+
+/// INCRBY's exactness for a reply as a number: a result that is not a safe
+/// integer (a number could not hold it exactly) is refused with a
+/// `RangeError` that says to pass `n` as a bigint. Used by both handles.
+pub(crate) fn safe_integer_result(n: f64) -> impl Fn(i64) -> LfResult<()> {
+  move |v: i64| {
+    if v.unsigned_abs() <= MAX_SAFE_INTEGER {
+      Ok(())
+    } else {
+      Err(LfError::Range(format!(
+        "incrby's result {v} is not a safe integer, so a number cannot hold it exactly; nothing was \
+         changed: pass n as a bigint (incrby(key, {}n)) to get the exact result as a bigint",
+        int(n)
+      )))
+    }
+  }
+}
+
+/// A bigint increment as Redis's i64, or the `RangeError` for one outside it.
+pub(crate) fn i64_of(env: &Env, n: BigInt) -> napi::Result<i64> {
+  match n.get_i64() {
+    (n, true) => Ok(n),
+    _ => {
+      Err(throw(env, LfError::Range("n is outside Redis's 64-bit integer range (-2^63 to 2^63 - 1)".into())))
+    }
+  }
+}
+
+/// SCAN's `type` option as a kind; the facade has checked the name.
+pub(crate) fn scan_kind(env: &Env, kind: Option<&str>) -> napi::Result<Option<Kind>> {
+  Ok(match kind {
+    None => None,
+    Some("string") => Some(Kind::String),
+    Some("list") => Some(Kind::List),
+    Some("hash") => Some(Kind::Hash),
+    Some("set") => Some(Kind::Set),
+    Some("zset") => Some(Kind::SortedSet),
+    Some(other) => return Err(throw(env, LfError::Range(format!("unknown type name '{other}'")))),
+  })
 }
 
 impl KeyspaceHandle {
@@ -380,15 +454,7 @@ impl KeyspaceHandle {
     pattern: Option<String>,
     kind: Option<String>,
   ) -> Result<ScanStep> {
-    let kind = match kind.as_deref() {
-      None => None,
-      Some("string") => Some(Kind::String),
-      Some("list") => Some(Kind::List),
-      Some("hash") => Some(Kind::Hash),
-      Some("set") => Some(Kind::Set),
-      Some("zset") => Some(Kind::SortedSet),
-      Some(other) => return Err(throw(&env, LfError::Range(format!("unknown type name '{other}'")))),
-    };
+    let kind = scan_kind(&env, kind.as_deref())?;
     let (next, keys) = self.inner.scan(cursor as u64, count as usize, pattern.as_deref(), kind);
     Ok(ScanStep { cursor: next as f64, keys: keys.iter().map(|k| k.to_string()).collect() })
   }
@@ -398,31 +464,12 @@ impl KeyspaceHandle {
   /// nothing changes. `n` is a safe integer (the facade checks).
   #[napi(catch_unwind)]
   pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
-    let exact = |v: i64| {
-      if v.unsigned_abs() <= MAX_SAFE_INTEGER {
-        Ok(())
-      } else {
-        Err(LfError::Range(format!(
-          "incrby's result {v} is not a safe integer, so a number cannot hold it exactly; nothing was \
-           changed: pass n as a bigint (incrby(key, {}n)) to get the exact result as a bigint",
-          int(n)
-        )))
-      }
-    };
-    ok(&env, self.inner.incrby_checked(&key, int(n), exact)).map(|v| v as f64)
+    ok(&env, self.inner.incrby_checked(&key, int(n), safe_integer_result(n))).map(|v| v as f64)
   }
 
-  /// INCRBY replying a bigint, exact over Redis's 64-bit range. `n` is
-  /// within that range (the facade checks; a wider one is refused here too).
   #[napi(catch_unwind)]
   pub fn incrby_big(&mut self, env: Env, key: String, n: BigInt) -> Result<BigInt> {
-    let (n, lossless) = n.get_i64();
-    if !lossless {
-      return Err(throw(
-        &env,
-        LfError::Range("n is outside Redis's 64-bit integer range (-2^63 to 2^63 - 1)".into()),
-      ));
-    }
+    let n = i64_of(&env, n)?;
     ok(&env, self.inner.incrby(&key, n)).map(BigInt::from)
   }
 
@@ -513,30 +560,8 @@ impl KeyspaceHandle {
   /// valid UTF-8 can), it throws `ERR_LAZYFREE_FIELD_COLLISION` instead.
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn hgetall(&mut self, env: Env, key: String, buffers: Option<bool>) -> Result<RawJs> {
-    let (field_buffers, value_buffers) = buffers.map_or((false, self.buffers), |b| (b, b));
     let pairs = ok(&env, self.inner.hgetall(&key))?;
-    let c = Converter::new(Js::new(&env));
-    // Fields as strings: decoded here, so the collision check and the keys
-    // JavaScript sees come from the same decoding.
-    let names: Vec<Cow<'_, str>> = if field_buffers {
-      Vec::new()
-    } else {
-      pairs.iter().map(|(f, _)| String::from_utf8_lossy(f)).collect()
-    };
-    if let Some((a, b)) = collision(&pairs, &names) {
-      return Err(throw(&env, field_collision(&key, pairs[a].0, pairs[b].0, &names[a])));
-    }
-    let array = c.js().create_array(pairs.len() * 2)?;
-    for (i, (field, value)) in pairs.iter().enumerate() {
-      let field = if field_buffers {
-        c.js().create_buffer(field)?
-      } else {
-        c.js().create_string(names[i].as_bytes())?
-      };
-      c.js().set_element(array, 2 * i as u32, field)?;
-      c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, value_buffers, value)?)?;
-    }
-    Ok(RawJs(array))
+    hgetall_reply(&env, &key, &pairs, buffers.map_or((false, self.buffers), |b| (b, b)))
   }
 
   #[napi(catch_unwind)]

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod js;
 pub mod keyspace;
 pub mod native_value;
+pub mod shared_keyspace;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -43,5 +44,6 @@ pub static JEMALLOC_CONF: Option<&'static u8> = Some(&b"background_thread:true,m
 #[napi(module_exports)]
 pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
   env.add_env_cleanup_hook((), |_| crate::glue::env_state::teardown())?;
+  env.add_env_cleanup_hook((), |_| crate::glue::shared_keyspace::teardown())?;
   Ok(())
 }
