@@ -164,3 +164,9 @@ export interface KeyspaceInfo {
   lazyfree_pending_objects: number
   lazyfreed_objects: number
 }
+
+/**
+ * Does nothing: the floor of a call into this addon (an exported function,
+ * no arguments, no result), which the benchmarks compare every call with.
+ */
+export declare function noop(): void

@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.DropperHandle = nativeBinding.DropperHandle
 module.exports.KeyspaceHandle = nativeBinding.KeyspaceHandle
 module.exports.NativeHandle = nativeBinding.NativeHandle
+module.exports.noop = nativeBinding.noop

@@ -22,3 +22,8 @@ pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
   env.add_env_cleanup_hook((), |_| crate::env_state::teardown())?;
   Ok(())
 }
+
+/// Does nothing: the floor of a call into this addon (an exported function,
+/// no arguments, no result), which the benchmarks compare every call with.
+#[napi]
+pub fn noop() {}
