@@ -34,6 +34,8 @@ export declare class DropperHandle {
 
 export declare class KeyspaceHandle {
   constructor(config: KeyspaceConfig, dropper: DropperHandle)
+  /** The number `ksGet`/`ksSet` find this keyspace by, on this thread. */
+  get id(): number
   get size(): number
   exists(keys: Array<string>): number
   type(key: string): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'

@@ -492,6 +492,17 @@ export const defaultDropper: Dropper = Dropper.fromHandle(native.DropperHandle.d
 
 type KeyspaceHandle = Binding.KeyspaceHandle
 
+/**
+ * The keyspace's hot path, registered by hand in crate/glue/fast.rs (so not
+ * in binding.d.ts): plain functions over a keyspace id, at the cost of a
+ * bare Node-API call. They check nothing the facade checks first.
+ */
+interface FastBinding {
+  ksGet(id: number, key: string): string | Buffer | null
+  ksSet(id: number, key: string, value: unknown): boolean
+}
+const fast = native as unknown as FastBinding
+
 /** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
 export type EvictionPolicy =
   | 'noeviction'
@@ -769,6 +780,8 @@ function startActiveExpiry(handle: KeyspaceHandle, hz: number): { stop(): void }
  */
 export class Keyspace<T extends string | Buffer = string> {
   #handle: KeyspaceHandle | undefined
+  /** The handle's id for the fast functions; 0 (no keyspace's) once closed. */
+  #id = 0
   #expiry: { stop(): void } | undefined
 
   /**
@@ -810,6 +823,7 @@ export class Keyspace<T extends string | Buffer = string> {
       dropper,
     )
     this.#handle = handle
+    this.#id = handle.id
     if (hz > 0) this.#expiry = startActiveExpiry(handle, hz)
   }
 
@@ -912,7 +926,10 @@ export class Keyspace<T extends string | Buffer = string> {
    *   (`syntax error`); `code === 'OOM'` when it does not fit.
    */
   set(key: string, value: Scalar, options?: SetOptions): boolean {
-    if (options === undefined) return this.#h.set(checkKey(key), value)
+    if (options === undefined) {
+      // Anything but a string key takes the checked path (same errors, same order).
+      return typeof key === 'string' ? fast.ksSet(this.#id, key, value) : this.#h.set(checkKey(key), value)
+    }
     const o = optionsObject(options, 'options', SET_OPTIONS)
     return this.#h.set(
       checkKey(key),
@@ -927,7 +944,7 @@ export class Keyspace<T extends string | Buffer = string> {
 
   /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
   get(key: string): T | null {
-    return this.#h.get(checkKey(key)) as T | null
+    return (typeof key === 'string' ? fast.ksGet(this.#id, key) : this.#h.get(checkKey(key))) as T | null
   }
 
   /**
@@ -1153,5 +1170,6 @@ export class Keyspace<T extends string | Buffer = string> {
     this.#expiry?.stop()
     this.#handle.flush(true)
     this.#handle = undefined
+    this.#id = 0
   }
 }

@@ -3,6 +3,7 @@
 // dropper's counters; time-based behaviour (expiry) is asserted by polling
 // for the outcome with a deadline.
 import test from 'ava'
+import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Dropper, Keyspace, NativeValue, type KeyspaceOptions } from '../index'
 
@@ -639,4 +640,34 @@ test('a keyspace nobody references is collected and its keys go to its dropper',
   t.true(collected, `deferred ${dropper.stats().deferred} of 40`)
   await dropper.drain()
   t.is(dropper.stats().freed, 40)
+})
+
+test('get and set refuse a key with a lone surrogate, naming it, and accept a real U+FFFD', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  const lone = { instanceOf: TypeError, message: /^key has a lone surrogate at index 1: .*well-formed/ }
+  t.throws(() => ks.set('a\ud800b', 'v'), lone)
+  t.throws(() => ks.get('a\udc00b'), lone)
+  t.throws(() => ks.set('x\ud83d', 'v'), { instanceOf: TypeError, message: /^key has a lone surrogate at index 1:/ })
+  t.is(ks.size, 0, 'a refused set changed nothing')
+  // The UTF-8 of a lone surrogate and of U+FFFD are the same bytes: only the first is refused.
+  t.true(ks.set('a\ufffdb', 'v'))
+  t.is(ks.get('a\ufffdb'), 'v')
+  t.true(ks.set('😀', 'emoji'))
+  t.is(ks.get('😀'), 'emoji')
+  ks.close()
+})
+
+test('the fast functions find a keyspace by id only while its handle lives', (t) => {
+  const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
+  const closed = { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED', message: 'this Keyspace has been closed' }
+  for (const id of [0, -1, 0.5, 1e300, Number.NaN, 'x', undefined]) {
+    t.throws(() => binding.ksGet(id, 'k'), closed, `id ${String(id)}`)
+    t.throws(() => binding.ksSet(id, 'k', 'v'), closed, `id ${String(id)}`)
+  }
+  const { ks } = fresh({ hz: 0 })
+  t.throws(() => ks.set('k', { no: 'scalar' } as never), { instanceOf: TypeError, message: /^value is / })
+  ks.set('k', 'v')
+  ks.close()
+  t.throws(() => ks.set('k', 'v'), closed)
+  t.throws(() => ks.get('k'), closed)
 })

@@ -187,7 +187,7 @@ async function run() {
   const keys = Array.from({ length: KEYS }, (_, i) => `key:${i}`)
   const values = Array.from({ length: KEYS }, (_, i) => `value:${i}`)
   const redis = await redisRows(keys, values)
-  const all = { ...result, ...(redis ?? {}) }
+  const all = redis ? { ...result, ...redis } : result
   const m = (id) => all[id]?.medianNs
   const ratio = (a, b) => (m(a) !== undefined && m(b) !== undefined ? m(a) / m(b) : undefined)
   const ratios = {

@@ -9,6 +9,8 @@
 //! keys hands its whole table to its dropper, so a finalizer never frees a
 //! big keyspace on the JavaScript thread.
 
+use std::cell::{RefCell, RefMut};
+use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +21,7 @@ use crate::convert::Converter;
 use crate::error::{LfError, LfResult};
 use crate::glue::dropper::{report_spawn_error, DropperHandle};
 use crate::glue::errors::{conv, throw};
+use crate::glue::fast::{self, KsCell};
 use crate::glue::js::{Handle, Js, RawJs};
 use crate::glue::native_value::NativeHandle;
 use crate::keyspace::{Config, Keyspace, LazyFree, Policy, SetOptions};
@@ -72,8 +75,9 @@ pub struct ExpireCycle {
 
 #[napi(custom_finalize)]
 pub struct KeyspaceHandle {
-  inner: Keyspace,
-  buffers: bool,
+  /// Shared with the fast functions (`fast.rs`), which find it by `id`.
+  cell: Rc<KsCell>,
+  id: f64,
 }
 
 /// A JS number as a Redis integer argument: the facade has checked it is an
@@ -112,6 +116,13 @@ fn array<'a>(
 }
 
 impl KeyspaceHandle {
+  /// The keyspace, borrowed for one command. A command re-entered from
+  /// JavaScript that an argument conversion ran would find it borrowed; the
+  /// conversions here run before the borrow, so that cannot happen.
+  fn ks(&self) -> RefMut<'_, Keyspace> {
+    self.cell.ks.borrow_mut()
+  }
+
   fn scalars(env: &Env, values: &[RawJs], root: &str) -> napi::Result<Vec<Bytes>> {
     let c = Converter::new(Js::new(env));
     values
@@ -154,81 +165,92 @@ impl KeyspaceHandle {
       },
       ..Config::default()
     };
-    Ok(KeyspaceHandle { inner: Keyspace::new(core, dropper.core()), buffers: config.return_buffers })
+    let cell = Rc::new(KsCell {
+      ks: RefCell::new(Keyspace::new(core, dropper.core())),
+      buffers: config.return_buffers,
+    });
+    let id = fast::register(Rc::clone(&cell));
+    Ok(KeyspaceHandle { cell, id })
+  }
+
+  /// The number `ksGet`/`ksSet` find this keyspace by, on this thread.
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
   }
 
   #[napi(getter)]
   pub fn size(&self) -> f64 {
-    self.inner.size() as f64
+    self.ks().size() as f64
   }
 
   #[napi]
   pub fn exists(&mut self, keys: Vec<String>) -> f64 {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    self.inner.exists(&keys) as f64
+    self.ks().exists(&keys) as f64
   }
 
   #[napi(js_name = "type", ts_return_type = "'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'")]
   pub fn kind(&mut self, key: String) -> &'static str {
-    self.inner.kind(&key).map_or("none", |k| k.name())
+    self.ks().kind(&key).map_or("none", |k| k.name())
   }
 
   #[napi(catch_unwind)]
   pub fn del(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let n = self.inner.del(&keys);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let n = self.ks().del(&keys);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(n as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn unlink(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let n = self.inner.unlink(&keys);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let n = self.ks().unlink(&keys);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(n as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn rename(&mut self, env: Env, key: String, new_key: String) -> Result<()> {
-    ok(&env, self.inner.rename(&key, &new_key))
+    ok(&env, self.ks().rename(&key, &new_key))
   }
 
   #[napi]
   pub fn keys(&self, pattern: String) -> Vec<String> {
-    self.inner.keys(&pattern).iter().map(|k| k.to_string()).collect()
+    self.ks().keys(&pattern).iter().map(|k| k.to_string()).collect()
   }
 
   #[napi(catch_unwind)]
   pub fn expire(&mut self, env: Env, key: String, seconds: f64) -> Result<bool> {
-    ok(&env, self.inner.expire(&key, int(seconds)))
+    ok(&env, self.ks().expire(&key, int(seconds)))
   }
 
   #[napi(catch_unwind)]
   pub fn pexpire(&mut self, env: Env, key: String, ms: f64) -> Result<bool> {
-    ok(&env, self.inner.pexpire(&key, int(ms)))
+    ok(&env, self.ks().pexpire(&key, int(ms)))
   }
 
   #[napi]
   pub fn ttl(&mut self, key: String) -> f64 {
-    self.inner.ttl(&key) as f64
+    self.ks().ttl(&key) as f64
   }
 
   #[napi]
   pub fn pttl(&mut self, key: String) -> f64 {
-    self.inner.pttl(&key) as f64
+    self.ks().pttl(&key) as f64
   }
 
   #[napi]
   pub fn persist(&mut self, key: String) -> bool {
-    self.inner.persist(&key)
+    self.ks().persist(&key)
   }
 
   /// `async_`: `true`, `false`, or absent to follow `lazyfree.userFlush`.
   #[napi(catch_unwind)]
   pub fn flush(&mut self, env: Env, async_: Option<bool>) -> Result<bool> {
-    let deferred = self.inner.flush(async_);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let deferred = self.ks().flush(async_);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(deferred)
   }
 
@@ -256,70 +278,75 @@ impl KeyspaceHandle {
       xx: xx.unwrap_or(false),
       keep_ttl: keep_ttl.unwrap_or(false),
     };
-    ok(&env, self.inner.set(&key, value, opts))
+    ok(&env, self.ks().set(&key, value, opts))
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn get(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let value = ok(&env, self.inner.get(&key))?;
-    optional(&env, self.buffers, value)
+    let mut ks = self.ks();
+    let value = ok(&env, ks.get(&key))?;
+    optional(&env, self.cell.buffers, value)
   }
 
   #[napi(catch_unwind)]
   pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
-    ok(&env, self.inner.incrby(&key, int(n))).map(|v| v as f64)
+    ok(&env, self.ks().incrby(&key, int(n))).map(|v| v as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, value: unknown")]
   pub fn append(&mut self, env: Env, key: String, value: RawJs) -> Result<f64> {
     let value = Self::scalar(&env, value, "value")?;
-    ok(&env, self.inner.append(&key, &value)).map(|n| n as f64)
+    ok(&env, self.ks().append(&key, &value)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn strlen(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.strlen(&key)).map(|n| n as f64)
+    ok(&env, self.ks().strlen(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
   pub fn lpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
     let values = Self::scalars(&env, &values, "values")?;
-    ok(&env, self.inner.lpush(&key, values)).map(|n| n as f64)
+    ok(&env, self.ks().lpush(&key, values)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
   pub fn rpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
     let values = Self::scalars(&env, &values, "values")?;
-    ok(&env, self.inner.rpush(&key, values)).map(|n| n as f64)
+    ok(&env, self.ks().rpush(&key, values)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn lpop(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let value = ok(&env, self.inner.lpop(&key))?;
-    optional(&env, self.buffers, value.as_ref())
+    let mut ks = self.ks();
+    let value = ok(&env, ks.lpop(&key))?;
+    optional(&env, self.cell.buffers, value.as_ref())
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn rpop(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let value = ok(&env, self.inner.rpop(&key))?;
-    optional(&env, self.buffers, value.as_ref())
+    let mut ks = self.ks();
+    let value = ok(&env, ks.rpop(&key))?;
+    optional(&env, self.cell.buffers, value.as_ref())
   }
 
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn lrange(&mut self, env: Env, key: String, start: f64, stop: f64) -> Result<RawJs> {
-    let items = ok(&env, self.inner.lrange(&key, int(start), int(stop)))?;
-    array(&env, self.buffers, items.into_iter())
+    let mut ks = self.ks();
+    let items = ok(&env, ks.lrange(&key, int(start), int(stop)))?;
+    array(&env, self.cell.buffers, items.into_iter())
   }
 
   #[napi(catch_unwind)]
   pub fn llen(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.llen(&key)).map(|n| n as f64)
+    ok(&env, self.ks().llen(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn lindex(&mut self, env: Env, key: String, index: f64) -> Result<RawJs> {
-    let value = ok(&env, self.inner.lindex(&key, int(index)))?;
-    optional(&env, self.buffers, value)
+    let mut ks = self.ks();
+    let value = ok(&env, ks.lindex(&key, int(index)))?;
+    optional(&env, self.cell.buffers, value)
   }
 
   /// `fields`: a `Map`, a plain object, or an array of `[field, value]`
@@ -328,7 +355,7 @@ impl KeyspaceHandle {
   pub fn hset(&mut self, env: Env, key: String, fields: RawJs) -> Result<f64> {
     let hash = Converter::new(Js::new(&env)).hash(fields.0, "fields").map_err(|e| conv(&env, e))?;
     let Value::Hash(map) = hash else { unreachable!("hash() builds a hash") };
-    ok(&env, self.inner.hset(&key, map.into_iter().collect())).map(|n| n as f64)
+    ok(&env, self.ks().hset(&key, map.into_iter().collect())).map(|n| n as f64)
   }
 
   #[napi(
@@ -338,101 +365,105 @@ impl KeyspaceHandle {
   )]
   pub fn hget(&mut self, env: Env, key: String, field: RawJs) -> Result<RawJs> {
     let field = Self::scalar(&env, field, "field")?;
-    let value = ok(&env, self.inner.hget(&key, &field))?;
-    optional(&env, self.buffers, value)
+    let mut ks = self.ks();
+    let value = ok(&env, ks.hget(&key, &field))?;
+    optional(&env, self.cell.buffers, value)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown[]")]
   pub fn hdel(&mut self, env: Env, key: String, fields: Vec<RawJs>) -> Result<f64> {
     let fields = Self::scalars(&env, &fields, "fields")?;
     let fields: Vec<&[u8]> = fields.iter().map(|f| &f[..]).collect();
-    ok(&env, self.inner.hdel(&key, &fields)).map(|n| n as f64)
+    ok(&env, self.ks().hdel(&key, &fields)).map(|n| n as f64)
   }
 
   /// Fields and values, flat: `[field, value, field, value, …]`; fields are
   /// always strings (they become object keys), values follow `returnBuffers`.
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn hgetall(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let pairs = ok(&env, self.inner.hgetall(&key))?;
+    let mut ks = self.ks();
+    let pairs = ok(&env, ks.hgetall(&key))?;
     let c = Converter::new(Js::new(&env));
     let array = c.js().create_array(pairs.len() * 2)?;
     for (i, (field, value)) in pairs.iter().enumerate() {
       c.js().set_element(array, 2 * i as u32, c.js().create_string(field)?)?;
-      c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, self.buffers, value)?)?;
+      c.js().set_element(array, 2 * i as u32 + 1, bulk(&c, self.cell.buffers, value)?)?;
     }
     Ok(RawJs(array))
   }
 
   #[napi(catch_unwind)]
   pub fn hlen(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.hlen(&key)).map(|n| n as f64)
+    ok(&env, self.ks().hlen(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, field: unknown")]
   pub fn hexists(&mut self, env: Env, key: String, field: RawJs) -> Result<bool> {
     let field = Self::scalar(&env, field, "field")?;
-    ok(&env, self.inner.hexists(&key, &field))
+    ok(&env, self.ks().hexists(&key, &field))
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
   pub fn sadd(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
-    ok(&env, self.inner.sadd(&key, members)).map(|n| n as f64)
+    ok(&env, self.ks().sadd(&key, members)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
   pub fn srem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
     let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    ok(&env, self.inner.srem(&key, &members)).map(|n| n as f64)
+    ok(&env, self.ks().srem(&key, &members)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn smembers(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let members = ok(&env, self.inner.smembers(&key))?;
-    array(&env, self.buffers, members.into_iter())
+    let mut ks = self.ks();
+    let members = ok(&env, ks.smembers(&key))?;
+    array(&env, self.cell.buffers, members.into_iter())
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
   pub fn sismember(&mut self, env: Env, key: String, member: RawJs) -> Result<bool> {
     let member = Self::scalar(&env, member, "member")?;
-    ok(&env, self.inner.sismember(&key, &member))
+    ok(&env, self.ks().sismember(&key, &member))
   }
 
   #[napi(catch_unwind)]
   pub fn scard(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.scard(&key)).map(|n| n as f64)
+    ok(&env, self.ks().scard(&key)).map(|n| n as f64)
   }
 
   /// `scores[i]` goes with `members[i]`.
   #[napi(catch_unwind, ts_args_type = "key: string, scores: number[], members: unknown[]")]
   pub fn zadd(&mut self, env: Env, key: String, scores: Vec<f64>, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
-    ok(&env, self.inner.zadd(&key, scores.into_iter().zip(members).collect())).map(|n| n as f64)
+    ok(&env, self.ks().zadd(&key, scores.into_iter().zip(members).collect())).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
   pub fn zrem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
     let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    ok(&env, self.inner.zrem(&key, &members)).map(|n| n as f64)
+    ok(&env, self.ks().zrem(&key, &members)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
   pub fn zscore(&mut self, env: Env, key: String, member: RawJs) -> Result<Option<f64>> {
     let member = Self::scalar(&env, member, "member")?;
-    ok(&env, self.inner.zscore(&key, &member))
+    ok(&env, self.ks().zscore(&key, &member))
   }
 
   /// Members, or `[member, score]` pairs `with_scores`.
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | [string | Buffer, number]>")]
   pub fn zrange(&mut self, env: Env, key: String, start: f64, stop: f64, with_scores: bool) -> Result<RawJs> {
-    let items = ok(&env, self.inner.zrange(&key, int(start), int(stop)))?;
+    let mut ks = self.ks();
+    let items = ok(&env, ks.zrange(&key, int(start), int(stop)))?;
     let c = Converter::new(Js::new(&env));
     let js = c.js();
     let array = js.create_array(items.len())?;
     for (i, (member, score)) in items.iter().enumerate() {
-      let member = bulk(&c, self.buffers, member)?;
+      let member = bulk(&c, self.cell.buffers, member)?;
       let item = if with_scores {
         let pair = js.create_array(2)?;
         js.set_element(pair, 0, member)?;
@@ -448,13 +479,13 @@ impl KeyspaceHandle {
 
   #[napi(catch_unwind)]
   pub fn zcard(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.zcard(&key)).map(|n| n as f64)
+    ok(&env, self.ks().zcard(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, increment: number, member: unknown")]
   pub fn zincrby(&mut self, env: Env, key: String, increment: f64, member: RawJs) -> Result<f64> {
     let member = Self::scalar(&env, member, "member")?;
-    ok(&env, self.inner.zincrby(&key, increment, member))
+    ok(&env, self.ks().zincrby(&key, increment, member))
   }
 
   /// Moves `value`'s contents in; on a refusal (OOM) they are put back.
@@ -463,9 +494,10 @@ impl KeyspaceHandle {
     let Some((contents, bytes)) = value.take() else {
       return Err(throw(&env, LfError::released_at("value")));
     };
-    match self.inner.set_value(&key, contents, bytes) {
+    let stored = self.ks().set_value(&key, contents, bytes);
+    match stored {
       Ok(()) => {
-        report_spawn_error(&env, self.inner.dropper())?;
+        report_spawn_error(&env, self.ks().dropper())?;
         Ok(())
       }
       Err(refused) => {
@@ -477,12 +509,12 @@ impl KeyspaceHandle {
 
   #[napi]
   pub fn take_value(&mut self, key: String) -> Option<NativeHandle> {
-    self.inner.take_value(&key).map(|(value, bytes)| NativeHandle::with_bytes(value, bytes))
+    self.ks().take_value(&key).map(|(value, bytes)| NativeHandle::with_bytes(value, bytes))
   }
 
   #[napi]
   pub fn info(&self) -> KeyspaceInfo {
-    let i = self.inner.info();
+    let i = self.ks().info();
     KeyspaceInfo {
       keys: i.keys as f64,
       expires: i.expires as f64,
@@ -501,8 +533,8 @@ impl KeyspaceHandle {
   #[napi(catch_unwind)]
   pub fn active_expire_cycle(&mut self, env: Env, budget_ms: f64) -> Result<ExpireCycle> {
     let budget = Duration::from_secs_f64(budget_ms.clamp(0.0, 1000.0) / 1000.0);
-    let r = self.inner.active_expire_cycle(budget);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let r = self.ks().active_expire_cycle(budget);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(ExpireCycle {
       rounds: r.rounds,
       sampled: r.sampled as f64,
@@ -513,9 +545,10 @@ impl KeyspaceHandle {
 }
 
 impl ObjectFinalize for KeyspaceHandle {
-  fn finalize(mut self, _env: Env) -> Result<()> {
+  fn finalize(self, _env: Env) -> Result<()> {
     // A collected keyspace's entries are freed by its dropper, in one message.
-    self.inner.flush(Some(true));
+    self.ks().flush(Some(true));
+    fast::unregister(self.id);
     Ok(())
   }
 }

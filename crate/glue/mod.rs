@@ -8,6 +8,7 @@
 
 pub mod dropper;
 pub mod errors;
+pub mod fast;
 pub mod js;
 pub mod keyspace;
 pub mod native_value;
@@ -18,8 +19,9 @@ use napi::bindgen_prelude::*;
 /// Runs once per Node environment that loads the addon (main thread or
 /// worker): ties that environment's droppers to its teardown.
 #[napi(module_exports)]
-pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
+pub fn attach_environment(exports: Object, env: Env) -> Result<()> {
   env.add_env_cleanup_hook((), |_| crate::env_state::teardown())?;
+  fast::register_exports(&env, &exports)?;
   Ok(())
 }
 

@@ -1,0 +1,387 @@
+//! The hot path: `get` and `set` as plain Node-API functions over a keyspace
+//! id, at the cost floor of a call into the addon.
+//!
+//! Why it exists: a `#[napi]` class method pays ~300 ns before it does
+//! anything (unwrapping `this`, checking its type tag, opening and closing a
+//! native-borrow scope, copying a `String` argument), eight times the work a
+//! lookup needs. These functions are registered by hand (`register`), read
+//! their arguments with one `napi_get_cb_info`, find the keyspace by a number
+//! in a thread-local table, read the key once into a stack buffer and build
+//! the reply once.
+//!
+//! Guarantees:
+//! - A keyspace is reached only through its id, in the table of the thread
+//!   that made it; an unknown, stale or foreign id is refused with the
+//!   `ERR_LAZYFREE_CLOSED` error the facade throws for a closed keyspace, and
+//!   never dereferences anything.
+//! - The keyspace sits in a `RefCell` shared with `KeyspaceHandle`'s methods:
+//!   a call re-entered from JavaScript that runs in the middle of another
+//!   (a getter run by an argument conversion) is refused, never aliased.
+//! - A key that is not well-formed UTF-16 (a lone surrogate) is refused with
+//!   a `TypeError` naming the argument; a real U+FFFD is accepted.
+//! - No JavaScript runs between taking a pointer into JS memory and copying
+//!   from it: keys are copied by V8 itself (`napi_get_value_string_*`).
+//! - A panic in the core becomes a thrown `Error`, never an abort.
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::rc::Rc;
+
+use napi::{sys, Env, Error, JsError, Status};
+
+use crate::convert::Converter;
+use crate::error::LfError;
+use crate::glue::errors::{conv, throw};
+use crate::glue::js::{Handle, Js};
+use crate::keyspace::{Keyspace, SetOptions};
+use crate::value::Bytes;
+
+/// One keyspace, shared by its `KeyspaceHandle` and the fast functions.
+pub struct KsCell {
+  pub ks: RefCell<Keyspace>,
+  /// Replies as `Buffer`s (`returnBuffers`) rather than strings.
+  pub buffers: bool,
+}
+
+struct Slot {
+  generation: u64,
+  cell: Option<Rc<KsCell>>,
+}
+
+/// Ids are `index + generation * 2^24`: exact in a JavaScript number, and a
+/// slot reused by a later keyspace gets a new generation, so an old id never
+/// reaches it.
+const INDEX_BITS: u32 = 24;
+
+thread_local! {
+  static CELLS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Enters `cell` in this thread's table; returns its id (never 0).
+pub fn register(cell: Rc<KsCell>) -> f64 {
+  CELLS.with(|cells| {
+    let mut cells = cells.borrow_mut();
+    let index = match cells.iter().position(|s| s.cell.is_none()) {
+      Some(i) => i,
+      None => {
+        cells.push(Slot { generation: 0, cell: None });
+        cells.len() - 1
+      }
+    };
+    assert!(index < 1 << INDEX_BITS, "more than 16M live keyspaces on one thread");
+    let slot = &mut cells[index];
+    slot.generation += 1;
+    slot.cell = Some(cell);
+    (index as u64 + (slot.generation << INDEX_BITS)) as f64
+  })
+}
+
+/// Removes the keyspace `id` from the table (its handle is being finalized).
+pub fn unregister(id: f64) {
+  let Some((index, generation)) = split(id) else { return };
+  // `try_with`: at thread exit the table may already be gone, and with it
+  // every keyspace it held.
+  let _ = CELLS.try_with(|cells| {
+    if let Some(slot) = cells.borrow_mut().get_mut(index) {
+      if slot.generation == generation {
+        slot.cell = None;
+      }
+    }
+  });
+}
+
+fn split(id: f64) -> Option<(usize, u64)> {
+  if !(id >= 1.0 && id.fract() == 0.0 && id < 9.0e15) {
+    return None;
+  }
+  let id = id as u64;
+  Some(((id & ((1 << INDEX_BITS) - 1)) as usize, id >> INDEX_BITS))
+}
+
+fn lookup(id: f64) -> Option<Rc<KsCell>> {
+  let (index, generation) = split(id)?;
+  CELLS.with(|cells| {
+    let cells = cells.borrow();
+    let slot = cells.get(index)?;
+    if slot.generation != generation {
+      return None;
+    }
+    slot.cell.clone()
+  })
+}
+
+fn closed() -> LfError {
+  LfError::Coded { code: "ERR_LAZYFREE_CLOSED", message: "this Keyspace has been closed".into() }
+}
+
+fn busy() -> LfError {
+  LfError::Coded {
+    code: "ERR_LAZYFREE_REENTERED",
+    message: "this Keyspace is in the middle of another command (called from a getter or toString that \
+              command ran); call it afterwards"
+      .into(),
+  }
+}
+
+fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+  if status == sys::Status::napi_ok {
+    Ok(())
+  } else {
+    Err(Error::new(Status::from(status), format!("lazyfree: Node-API call {what} failed")))
+  }
+}
+
+/// The call's arguments (missing ones are `undefined`, as Node-API fills them).
+///
+/// # Safety
+/// `env` and `info` are the ones Node-API passed to the running callback.
+unsafe fn args<const N: usize>(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+) -> napi::Result<[Handle; N]> {
+  let mut argc = N;
+  let mut argv = [ptr::null_mut(); N];
+  // SAFETY: the caller's contract; `argv` has room for `argc` values.
+  check(
+    unsafe {
+      sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
+    },
+    "get_cb_info",
+  )?;
+  Ok(argv.map(Handle::from_raw))
+}
+
+fn number(env: sys::napi_env, v: Handle) -> napi::Result<f64> {
+  let mut n = 0.0;
+  // SAFETY: `env` and `v` belong to the running callback.
+  let status = unsafe { sys::napi_get_value_double(env, v.raw(), &mut n) };
+  // Not a number: an id no keyspace has.
+  Ok(if status == sys::Status::napi_ok { n } else { -1.0 })
+}
+
+/// A key's UTF-8 bytes: in `stack` when they fit, else in `heap`.
+enum KeyBytes {
+  Stack(usize),
+  Heap(Vec<u8>),
+}
+
+/// Bytes a key may take on the stack; longer ones are read into a `Vec`.
+const STACK_KEY: usize = 256;
+
+/// Reads the string `v` (the argument called `name`) as UTF-8, refusing a
+/// value that is not a string or not well-formed UTF-16 with a `TypeError`
+/// that names it.
+fn read_key<'a>(
+  env: sys::napi_env,
+  v: Handle,
+  name: &dyn Fn() -> String,
+  stack: &'a mut [u8; STACK_KEY],
+) -> Result<KeyText<'a>, LfError> {
+  let mut len = 0usize;
+  // SAFETY: `env` and `v` belong to the running callback; the buffer and its
+  // size are ours. V8 copies the bytes; no JavaScript runs meanwhile.
+  let status =
+    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), stack.as_mut_ptr().cast(), STACK_KEY, &mut len) };
+  if status == sys::Status::napi_string_expected {
+    return Err(LfError::Type(format!("{} is not a string; expected a string", name())));
+  }
+  if status != sys::Status::napi_ok {
+    return Err(LfError::Type(format!("{} could not be read as a string", name())));
+  }
+  let bytes = if len + 1 < STACK_KEY {
+    KeyBytes::Stack(len)
+  } else {
+    let mut full = 0usize;
+    // SAFETY: as above; a null buffer asks for the length only.
+    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), ptr::null_mut(), 0, &mut full) };
+    let mut buf = vec![0u8; full + 1];
+    // SAFETY: as above; `buf` holds `full + 1` bytes, room for the terminator.
+    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+    buf.truncate(len);
+    KeyBytes::Heap(buf)
+  };
+  let text = match bytes {
+    KeyBytes::Stack(n) => KeyText::Borrowed(&stack[..n]),
+    KeyBytes::Heap(b) => KeyText::Owned(b),
+  };
+  // V8 writes a lone surrogate as U+FFFD (EF BF BD): only then look closer,
+  // at the UTF-16 itself, since a real U+FFFD is a valid key.
+  if text.bytes().windows(3).any(|w| w == [0xEF, 0xBF, 0xBD]) {
+    if let Some(at) = lone_surrogate(env, v)? {
+      return Err(LfError::Type(format!(
+        "{} has a lone surrogate at index {at}: it is not well-formed UTF-16, so it has no UTF-8 form \
+         to store; pass a well-formed string (see String.prototype.isWellFormed)",
+        name()
+      )));
+    }
+  }
+  Ok(text)
+}
+
+/// Where the first unpaired surrogate of string `v` is, if it has one.
+fn lone_surrogate(env: sys::napi_env, v: Handle) -> Result<Option<usize>, LfError> {
+  let mut len = 0usize;
+  // SAFETY: as in `read_key`; a null buffer asks for the length only.
+  unsafe { sys::napi_get_value_string_utf16(env, v.raw(), ptr::null_mut(), 0, &mut len) };
+  let mut units = vec![0u16; len + 1];
+  // SAFETY: `units` holds `len + 1` code units, room for the terminator.
+  unsafe { sys::napi_get_value_string_utf16(env, v.raw(), units.as_mut_ptr(), units.len(), &mut len) };
+  units.truncate(len);
+  Ok(
+    char::decode_utf16(units.iter().copied())
+      .scan(0usize, |i, r| {
+        let at = *i;
+        *i += r.as_ref().map_or(1, |c| c.len_utf16());
+        Some((at, r.is_err()))
+      })
+      .find_map(|(at, bad)| bad.then_some(at)),
+  )
+}
+
+/// A key's bytes, valid UTF-8 (V8 wrote them).
+enum KeyText<'a> {
+  Borrowed(&'a [u8]),
+  Owned(Vec<u8>),
+}
+
+impl KeyText<'_> {
+  fn bytes(&self) -> &[u8] {
+    match self {
+      KeyText::Borrowed(b) => b,
+      KeyText::Owned(b) => b,
+    }
+  }
+
+  fn as_str(&self) -> Result<&str, LfError> {
+    std::str::from_utf8(self.bytes()).map_err(|_| LfError::Type("key is not valid text".into()))
+  }
+}
+
+/// A bulk reply: a string (one-byte when the bytes are ASCII, which V8 makes
+/// without decoding), or a `Buffer`.
+fn bulk(env: sys::napi_env, bytes: &[u8], buffers: bool) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  if !buffers && bytes.is_ascii() {
+    // SAFETY: `env` belongs to the running callback; ASCII is Latin-1.
+    let status =
+      unsafe { sys::napi_create_string_latin1(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut r) };
+    check(status, "create_string_latin1")?;
+    return Ok(r);
+  }
+  let js = Js::new(&Env::from_raw(env));
+  let c = Converter::new(js);
+  c.bytes_to_js(bytes, buffers).map(Handle::raw).map_err(|e| conv(&js.env(), e))
+}
+
+fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_get_null(env, &mut r) }, "get_null")?;
+  Ok(r)
+}
+
+fn boolean(env: sys::napi_env, b: bool) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_get_boolean(env, b, &mut r) }, "get_boolean")?;
+  Ok(r)
+}
+
+/// Runs a callback body: its error is thrown (unless one is pending already)
+/// and a panic becomes an `Error`; either way the call returns `undefined`.
+fn guard(env: sys::napi_env, body: impl FnOnce() -> napi::Result<sys::napi_value>) -> sys::napi_value {
+  let e = match catch_unwind(AssertUnwindSafe(body)) {
+    Ok(Ok(v)) => return v,
+    Ok(Err(e)) => e,
+    Err(panic) => {
+      let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+      Error::new(Status::GenericFailure, format!("lazyfree: internal error: {what}"))
+    }
+  };
+  // SAFETY: `env` belongs to the running callback.
+  unsafe { JsError::from(e).throw_into(env) };
+  ptr::null_mut()
+}
+
+fn lf(env: sys::napi_env, e: LfError) -> Error {
+  throw(&Env::from_raw(env), e)
+}
+
+/// `ksGet(id, key)`: GET.
+unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [id, key] = unsafe { args::<2>(env, info) }?;
+    let cell = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let mut stack = [0u8; STACK_KEY];
+    let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
+    let key = key.as_str().map_err(|e| lf(env, e))?;
+    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+    match ks.get(key).map_err(|e| lf(env, e))? {
+      Some(bytes) => bulk(env, bytes, cell.buffers),
+      None => null(env),
+    }
+  })
+}
+
+/// `ksSet(id, key, value)`: SET without options (the facade sends calls with
+/// options to `KeyspaceHandle.set`).
+unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [id, key, value] = unsafe { args::<3>(env, info) }?;
+    let cell = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let mut stack = [0u8; STACK_KEY];
+    let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
+    let key = key.as_str().map_err(|e| lf(env, e))?;
+    // Converted before the keyspace is borrowed: a conversion may run
+    // JavaScript (it does not today, but the borrow below must not depend
+    // on that).
+    let js = Js::new(&Env::from_raw(env));
+    let value: Bytes =
+      Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?;
+    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+    let stored = ks.set(key, value, SetOptions::default()).map_err(|e| lf(env, e))?;
+    crate::glue::dropper::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
+    boolean(env, stored)
+  })
+}
+
+type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+
+/// Adds the fast functions to the module's exports.
+pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> napi::Result<()> {
+  use napi::JsValue;
+  let exports = exports.raw();
+  let functions: [(&str, Callback); 2] = [("ksGet", ks_get), ("ksSet", ks_set)];
+  for (name, cb) in functions {
+    let mut f = ptr::null_mut();
+    // SAFETY: `env` is the module's; the name's bytes and length are ours;
+    // `cb` is a callback of the signature Node-API expects.
+    check(
+      unsafe {
+        sys::napi_create_function(
+          env.raw(),
+          name.as_ptr().cast(),
+          name.len() as isize,
+          Some(cb),
+          ptr::null_mut::<c_void>(),
+          &mut f,
+        )
+      },
+      "create_function",
+    )?;
+    // SAFETY: `exports` is the module's exports object.
+    check(
+      unsafe { sys::napi_set_named_property(env.raw(), exports, format!("{name}\0").as_ptr().cast(), f) },
+      "set_named_property",
+    )?;
+  }
+  Ok(())
+}
