@@ -52,6 +52,17 @@ export declare class KeyspaceHandle {
   flush(async?: boolean | undefined | null): boolean
   set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
   get(key: string): string | Buffer | null
+  mget(keys: Array<string>): Array<string | Buffer | null>
+  /**
+   * `values[i]` goes with `keys[i]`. Every value is converted before the
+   * keyspace is touched, so a bad one changes nothing.
+   */
+  mset(keys: string[], values: unknown[]): void
+  /**
+   * The facade has checked the cursor (a non-negative integer), the count
+   * (a positive integer) and the kind's name.
+   */
+  scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
   incrby(key: string, n: number): number
   append(key: string, value: unknown): number
   strlen(key: string): number
@@ -172,3 +183,9 @@ export interface KeyspaceInfo {
  * no arguments, no result), which the benchmarks compare every call with.
  */
 export declare function noop(): void
+
+/** One SCAN step: the next cursor (0 when done) and the keys found. */
+export interface ScanStep {
+  cursor: number
+  keys: Array<string>
+}

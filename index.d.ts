@@ -280,6 +280,17 @@ export interface SetOptions {
     /** Keep the key's TTL (a plain `set` clears it). */
     keepTtl?: boolean;
 }
+/** Options of {@link Keyspace.scan}, as Redis's `SCAN` spells them. */
+export interface ScanOptions {
+    /** Only keys matching this glob pattern (as {@link Keyspace.keys}); default all. */
+    match?: string;
+    /** About how many entries one call visits: a positive integer, default 10. */
+    count?: number;
+    /** Only keys holding this kind of value. */
+    type?: ValueKind;
+}
+/** What {@link Keyspace.mset} takes: keys and their values. */
+export type MsetEntries = Record<string, Scalar> | Map<string, Scalar> | Iterable<readonly [string, Scalar]>;
 /** Options of {@link Keyspace.flush}. */
 export interface FlushOptions {
     /** `true`: hand the whole keyspace to the dropper in one message; `false`: free it here. Default: `lazyfree.userFlush`. */
@@ -383,6 +394,20 @@ export declare class Keyspace<T extends string | Buffer = string> {
     /** Keys matching a Redis glob pattern (`*`, `?`, `[abc]`, `[^a-z]`, `\` escapes), in no particular order. */
     keys(pattern?: string): string[];
     /**
+     * One step of an iteration over the keys, as Redis's `SCAN`: start with
+     * cursor 0, pass each returned cursor to the next call, and stop when it
+     * returns 0. Every key present for the whole iteration is returned at
+     * least once, even while keys are added and removed between calls; a key
+     * may be returned more than once, and keys added meanwhile may or may not
+     * be. A call visits about `count` entries (default 10), so it holds the
+     * event loop for a bounded time; `match` and `type` filter what it visits,
+     * so a call may return no keys while the iteration goes on.
+     *
+     * @throws RangeError for a cursor that is not a non-negative integer, a
+     *   `count` below 1, or an unknown `type`.
+     */
+    scan(cursor: number, options?: ScanOptions): [nextCursor: number, keys: string[]];
+    /**
      * Sets a TTL in seconds. Returns `false` when the key does not exist. A TTL
      * that is not positive deletes the key (and returns `true`), as in Redis.
      */
@@ -412,6 +437,23 @@ export declare class Keyspace<T extends string | Buffer = string> {
     set(key: string, value: Scalar, options?: SetOptions): boolean;
     /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
     get(key: string): T | null;
+    /**
+     * The string at each key, in order: `null` for a missing key or one that
+     * holds another kind (no `WRONGTYPE`, as Redis's `MGET`).
+     */
+    mget(...keys: string[]): Array<T | null>;
+    /**
+     * Stores every key's value as {@link Keyspace.set} without options would
+     * (replacing any value, clearing any TTL), all or nothing: every value is
+     * converted and the whole batch's memory is reserved before any key is
+     * written. A key given twice ends with its last value, as Redis's `MSET`.
+     *
+     * @throws TypeError for entries that are not a plain object, a `Map` or an
+     *   iterable of `[key, value]` pairs, a key that is not a string, a value
+     *   that is not a {@link Scalar}, or no entries at all.
+     * @throws Error `code === 'OOM'` when the batch does not fit (nothing is written).
+     */
+    mset(entries: MsetEntries): void;
     /**
      * Adds `n` to the integer at `key` (0 when missing; the TTL is kept) and returns it.
      * @throws Error `code === 'ERR'` when the value is not an integer or the result overflows 64 bits.

@@ -577,6 +577,19 @@ export interface SetOptions {
   keepTtl?: boolean
 }
 
+/** Options of {@link Keyspace.scan}, as Redis's `SCAN` spells them. */
+export interface ScanOptions {
+  /** Only keys matching this glob pattern (as {@link Keyspace.keys}); default all. */
+  match?: string
+  /** About how many entries one call visits: a positive integer, default 10. */
+  count?: number
+  /** Only keys holding this kind of value. */
+  type?: ValueKind
+}
+
+/** What {@link Keyspace.mset} takes: keys and their values. */
+export type MsetEntries = Record<string, Scalar> | Map<string, Scalar> | Iterable<readonly [string, Scalar]>
+
 /** Options of {@link Keyspace.flush}. */
 export interface FlushOptions {
   /** `true`: hand the whole keyspace to the dropper in one message; `false`: free it here. Default: `lazyfree.userFlush`. */
@@ -661,6 +674,8 @@ function memoryBytes(value: unknown): number {
 const KEYSPACE_OPTIONS = ['maxMemory', 'evictionPolicy', 'lazyfree', 'dropper', 'returnBuffers', 'hz']
 const LAZYFREE_SWITCHES = ['eviction', 'expire', 'serverDel', 'userDel', 'userFlush']
 const SET_OPTIONS = ['ex', 'px', 'nx', 'xx', 'keepTtl']
+const SCAN_OPTIONS = ['match', 'count', 'type']
+const KINDS: readonly string[] = ['string', 'list', 'hash', 'set', 'zset']
 
 /** A plain options object (or `undefined`), with only `allowed` names. */
 function optionsObject(value: unknown, name: string, allowed: readonly string[]): Record<string, unknown> {
@@ -880,6 +895,35 @@ export class Keyspace<T extends string | Buffer = string> {
   }
 
   /**
+   * One step of an iteration over the keys, as Redis's `SCAN`: start with
+   * cursor 0, pass each returned cursor to the next call, and stop when it
+   * returns 0. Every key present for the whole iteration is returned at
+   * least once, even while keys are added and removed between calls; a key
+   * may be returned more than once, and keys added meanwhile may or may not
+   * be. A call visits about `count` entries (default 10), so it holds the
+   * event loop for a bounded time; `match` and `type` filter what it visits,
+   * so a call may return no keys while the iteration goes on.
+   *
+   * @throws RangeError for a cursor that is not a non-negative integer, a
+   *   `count` below 1, or an unknown `type`.
+   */
+  scan(cursor: number, options?: ScanOptions): [nextCursor: number, keys: string[]] {
+    checkInteger(cursor, 'cursor')
+    if (cursor < 0) throw new RangeError(`cursor is ${cursor}; expected 0 or a cursor a previous scan returned`)
+    const o = optionsObject(options, 'options', SCAN_OPTIONS)
+    const count = o.count === undefined ? 10 : checkInteger(o.count, 'options.count')
+    if (count < 1) throw new RangeError(`options.count is ${count}; expected a positive integer`)
+    const match = o.match === undefined ? undefined : checkKey(o.match, 'options.match')
+    let type: string | undefined
+    if (o.type !== undefined) {
+      type = checkKey(o.type, 'options.type')
+      if (!KINDS.includes(type)) throw new RangeError(`options.type is '${type}'; expected one of ${KINDS.join(', ')}`)
+    }
+    const step = this.#h.scan(cursor, count, match, type)
+    return [step.cursor, step.keys]
+  }
+
+  /**
    * Sets a TTL in seconds. Returns `false` when the key does not exist. A TTL
    * that is not positive deletes the key (and returns `true`), as in Redis.
    */
@@ -945,6 +989,51 @@ export class Keyspace<T extends string | Buffer = string> {
   /** The string at `key`, or `null`. @throws Error `WRONGTYPE` for another kind. */
   get(key: string): T | null {
     return (typeof key === 'string' ? fast.ksGet(this.#id, key) : this.#h.get(checkKey(key))) as T | null
+  }
+
+  /**
+   * The string at each key, in order: `null` for a missing key or one that
+   * holds another kind (no `WRONGTYPE`, as Redis's `MGET`).
+   */
+  mget(...keys: string[]): Array<T | null> {
+    return this.#h.mget(checkKeys(keys, 'mget')) as Array<T | null>
+  }
+
+  /**
+   * Stores every key's value as {@link Keyspace.set} without options would
+   * (replacing any value, clearing any TTL), all or nothing: every value is
+   * converted and the whole batch's memory is reserved before any key is
+   * written. A key given twice ends with its last value, as Redis's `MSET`.
+   *
+   * @throws TypeError for entries that are not a plain object, a `Map` or an
+   *   iterable of `[key, value]` pairs, a key that is not a string, a value
+   *   that is not a {@link Scalar}, or no entries at all.
+   * @throws Error `code === 'OOM'` when the batch does not fit (nothing is written).
+   */
+  mset(entries: MsetEntries): void {
+    if (entries === null || typeof entries !== 'object') {
+      throw new TypeError(`entries is ${describe(entries)}; expected a plain object, a Map or an iterable of [key, value] pairs`)
+    }
+    const keys: string[] = []
+    const values: unknown[] = []
+    if (entries instanceof Map || isIterable(entries)) {
+      let i = 0
+      for (const pair of entries as Iterable<unknown>) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new TypeError(`entries[${i}] is ${describe(pair)}; expected a [key, value] pair`)
+        }
+        keys.push(checkKey(pair[0], `entries[${i}][0]`))
+        values.push(pair[1])
+        i++
+      }
+    } else {
+      for (const [key, value] of Object.entries(entries)) {
+        keys.push(key)
+        values.push(value)
+      }
+    }
+    if (keys.length === 0) throw new TypeError('mset needs at least one entry')
+    this.#h.mset(keys, values)
   }
 
   /**

@@ -218,6 +218,16 @@ function generator(seed: number): () => Command {
       return { redis: ['INCRBY', k, String(n)], run: (ks) => ks.incrby(k, n), fromRedis: same }
     }],
     [3, () => { const k = strKey(); const v = value(); return { redis: ['APPEND', k, v], run: (ks) => ks.append(k, v), fromRedis: same } }],
+    [3, () => { const ks_ = some(() => (r() < 0.7 ? strKey() : key()), 4); return { redis: ['MGET', ...ks_], run: (ks) => ks.mget(...ks_), fromRedis: same } }],
+    [3, () => {
+      const entries = some(() => [r() < 0.8 ? strKey() : key(), value()] as [string, string], 4)
+      const form = r()
+      return {
+        redis: ['MSET', ...entries.flat()],
+        run: (ks) => ks.mset(form < 0.4 ? entries : form < 0.7 ? new Map(entries) : Object.fromEntries(entries)),
+        fromRedis: (rep) => (rep === 'OK' ? undefined : rep),
+      }
+    }],
     [2, () => { const k = strKey(); return { redis: ['STRLEN', k], run: (ks) => ks.strlen(k), fromRedis: same } }],
     // lists
     [4, () => { const k = listKey(); const vs = some(value); return { redis: ['LPUSH', k, ...vs], run: (ks) => ks.lpush(k, ...vs), fromRedis: same } }],
@@ -329,6 +339,31 @@ function generator(seed: number): () => Command {
     [1, () => { const k = key(); return { redis: ['PTTL', k], run: (ks) => ks.pttl(k), fromRedis: same } }],
     [1, () => { const k = key(); return { redis: ['PERSIST', k], run: (ks) => ks.persist(k), fromRedis: bool } }],
     [1, () => ({ redis: ['DBSIZE'], run: (ks) => ks.size, fromRedis: same })],
+    [1.5, () => {
+      // A whole SCAN iteration against one SCAN with a COUNT large enough
+      // that redis-server walks its whole table in one call.
+      const match = pick([undefined, '*', 'k?', 's*', '[lh]?', '*1*'])
+      const type = pick([undefined, undefined, 'string', 'list', 'hash', 'set', 'zset'] as const)
+      const count = int(1, 7)
+      return {
+        redis: ['SCAN', '0', 'COUNT', '100000', ...(match ? ['MATCH', match] : []), ...(type ? ['TYPE', type] : [])],
+        run: (ks) => {
+          const seen = new Set<string>()
+          let cursor = 0
+          do {
+            const [next, keys] = ks.scan(cursor, { match, count, type })
+            keys.forEach((k) => seen.add(k))
+            cursor = next
+          } while (cursor !== 0)
+          return [...seen].sort()
+        },
+        fromRedis: (rep) => {
+          const [cursor, keys] = rep as [string, string[]]
+          if (cursor !== '0') throw new Error(`redis-server's SCAN did not finish in one call (cursor ${cursor})`)
+          return sorted(keys)
+        },
+      }
+    }],
     [0.05, () => {
       const async = r() < 0.5
       return { redis: ['FLUSHDB', async ? 'ASYNC' : 'SYNC'], run: (ks) => ks.flush({ async }), fromRedis: (rep) => (rep === 'OK' ? undefined : rep) }

@@ -163,6 +163,128 @@ test('returnBuffers replies with Buffers', (t) => {
 
 // --- keys ----------------------------------------------------------------------
 
+test('mget answers null for missing keys and other kinds; Buffers with returnBuffers', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  ks.set('a', '1')
+  ks.rpush('l', 'x')
+  t.deepEqual(ks.mget('a', 'missing', 'l', 'a'), ['1', null, null, '1'])
+  t.throws(() => ks.mget(), { instanceOf: TypeError, message: 'mget needs at least one key' })
+  t.throws(() => ks.mget('a', 1 as never), { instanceOf: TypeError, message: /keys\[1\]/ })
+  const { ks: kb } = fresh({ hz: 0, returnBuffers: true })
+  kb.set('b', Buffer.from([0xff, 0]))
+  t.deepEqual((kb as unknown as Keyspace<Buffer>).mget('b', 'x'), [Buffer.from([0xff, 0]), null])
+})
+
+test('mset takes an object, a Map or pairs; clears TTLs; last value wins', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  ks.set('a', 'old', { ex: 100 })
+  ks.sadd('set', 'm')
+  ks.mset({ a: '1', b: 2 })
+  ks.mset(new Map<string, string | number>([['c', '3'], ['set', 4]]))
+  ks.mset([['d', Buffer.from('4')], ['d', '5']])
+  t.deepEqual(ks.mget('a', 'b', 'c', 'set', 'd'), ['1', '2', '3', '4', '5'])
+  t.is(ks.ttl('a'), -1, 'MSET clears the TTL')
+  t.is(ks.type('set'), 'string')
+})
+
+test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  ks.set('a', 'kept')
+  t.throws(() => ks.mset([['a', 'x'], ['b', {} as never]]), { instanceOf: TypeError, message: /values\[1\]/ })
+  t.throws(() => ks.mset([['a', 'x'], ['b']] as never), { instanceOf: TypeError, message: /entries\[1\].*\[key, value\] pair/ })
+  t.throws(() => ks.mset([[1, 'x']] as never), { instanceOf: TypeError, message: /entries\[0\]\[0\]/ })
+  t.throws(() => ks.mset('ab' as never), { instanceOf: TypeError, message: /expected a plain object, a Map/ })
+  t.throws(() => ks.mset({}), { instanceOf: TypeError, message: 'mset needs at least one entry' })
+  t.deepEqual(ks.mget('a', 'b'), ['kept', null])
+  t.is(ks.size, 1)
+
+  const { ks: small } = fresh({ hz: 0, maxMemory: 2000 })
+  const entries = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v']))
+  t.throws(() => small.mset(entries), OOM)
+  t.is(small.size, 0, 'no key of the refused batch was written')
+  small.mset({ k0: 'v', k1: 'v' })
+  t.is(small.size, 2)
+})
+
+test('scan walks every key once when nothing changes, count keys per call', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  for (let i = 0; i < 95; i++) ks.set(`key:${i}`, 'v')
+  ks.rpush('list', 'x')
+  const seen: string[] = []
+  let cursor = 0
+  let calls = 0
+  do {
+    const [next, keys] = ks.scan(cursor, { count: 8 })
+    t.true(keys.length <= 8)
+    seen.push(...keys)
+    cursor = next
+    calls++
+  } while (cursor !== 0)
+  t.is(calls, 12)
+  t.deepEqual(seen.sort(), ks.keys().sort())
+  t.is(new Set(seen).size, 96)
+  // Defaults: count 10.
+  t.is(ks.scan(0)[1].length, 10)
+})
+
+test('scan filters with match and type', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  ks.mset({ 'user:1': 'a', 'user:2': 'b', 'user*3': 'c', other: 'd' })
+  ks.sadd('user:set', 'm')
+  const all = (options: object) => {
+    const out: string[] = []
+    let cursor = 0
+    do {
+      const [next, keys] = ks.scan(cursor, options)
+      out.push(...keys)
+      cursor = next
+    } while (cursor !== 0)
+    return out.sort()
+  }
+  t.deepEqual(all({ match: 'user:*' }), ['user:1', 'user:2', 'user:set'])
+  t.deepEqual(all({ match: 'user\\**' }), ['user*3'])
+  t.deepEqual(all({ type: 'set' }), ['user:set'])
+  t.deepEqual(all({ match: 'user:*', type: 'string', count: 1 }), ['user:1', 'user:2'])
+})
+
+test('scan returns every key present throughout while keys come and go', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  for (let i = 0; i < 500; i++) ks.set(`old:${i}`, 'v')
+  const removed = new Set<string>()
+  const seen = new Set<string>()
+  let cursor = 0
+  let n = 0
+  do {
+    const [next, keys] = ks.scan(cursor, { count: 7 })
+    keys.forEach((k) => seen.add(k))
+    cursor = next
+    // Between calls: add three keys and remove two old ones.
+    for (let j = 0; j < 3; j++) ks.set(`new:${n++}`, 'v')
+    for (const victim of [`old:${(n * 7) % 500}`, `old:${(n * 13) % 500}`]) {
+      if (ks.del(victim) === 1) removed.add(victim)
+    }
+  } while (cursor !== 0)
+  for (let i = 0; i < 500; i++) {
+    const k = `old:${i}`
+    if (!removed.has(k)) t.true(seen.has(k), `${k} was present throughout`)
+  }
+  t.true(removed.size > 50)
+})
+
+test('scan refuses bad cursors and options', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  t.throws(() => ks.scan(-1), { instanceOf: RangeError, message: /cursor is -1/ })
+  t.throws(() => ks.scan(1.5), { instanceOf: RangeError })
+  t.throws(() => ks.scan('0' as never), { instanceOf: TypeError })
+  t.throws(() => ks.scan(0, { count: 0 }), { instanceOf: RangeError, message: /options.count is 0/ })
+  t.throws(() => ks.scan(0, { type: 'stream' as never }), { instanceOf: RangeError, message: /options.type is 'stream'/ })
+  t.throws(() => ks.scan(0, { match: 1 as never }), { instanceOf: TypeError })
+  t.throws(() => ks.scan(0, { cursor: 1 } as never), { instanceOf: TypeError, message: /unknown option 'cursor'/ })
+  t.deepEqual(ks.scan(0), [0, []])
+  ks.set('a', '1')
+  t.deepEqual(ks.scan(12345), [0, ['a']], 'a cursor past the end starts at the end')
+})
+
 test('exists counts repeats; type names kinds; size counts keys', (t) => {
   const { ks } = fresh()
   ks.set('s', 'v')

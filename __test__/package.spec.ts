@@ -6,7 +6,6 @@ import test from 'ava'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, posix } from 'node:path'
-import { pathToFileURL } from 'node:url'
 
 const root = join(__dirname, '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -31,6 +30,12 @@ const required = [
   'index.d.ts',
   'binding.js',
   'binding.d.ts',
+  'keyv.js',
+  'keyv.mjs',
+  'keyv.d.ts',
+  'prometheus.js',
+  'prometheus.mjs',
+  'prometheus.d.ts',
   'README.md',
   'LICENSE',
   'scripts/build-from-source.js',
@@ -67,6 +72,13 @@ test('no build outputs, tests, benchmarks or TypeScript sources are packed', (t)
 
 test('the package metadata: exports map, engines, bin', (t) => {
   t.deepEqual(pkg.exports['.'], { types: './index.d.ts', require: './index.js', import: './index.mjs' })
+  for (const sub of ['keyv', 'prometheus']) {
+    t.deepEqual(pkg.exports[`./${sub}`], { types: `./${sub}.d.ts`, require: `./${sub}.js`, import: `./${sub}.mjs` })
+  }
+  // The integrations' packages are the user's choice: optional peers.
+  t.deepEqual(Object.keys(pkg.peerDependencies).sort(), ['keyv', 'prom-client'])
+  t.deepEqual(pkg.peerDependenciesMeta, { keyv: { optional: true }, 'prom-client': { optional: true } })
+  t.is(pkg.dependencies, undefined)
   t.is(pkg.main, 'index.js')
   t.is(pkg.types, 'index.d.ts')
   t.is(pkg.engines.node, '>= 20')
@@ -117,19 +129,50 @@ test('every Rust module the library build needs is packed, and no test-only one'
   )
 })
 
-// The exports map sends `import` to index.mjs and `require` to index.js: both
-// must expose the same names (and the very same objects).
-test('the ESM entry exports every name of the CommonJS entry, as the same objects', (t) => {
+// The exports map sends `import` to X.mjs and `require` to X.js, for the
+// main entry and each subpath: both must expose the same names (and the very
+// same objects). Resolved by package name, through the exports map.
+for (const entry of ['lazyfree', 'lazyfree/keyv', 'lazyfree/prometheus']) {
+  test(`the ESM entry of ${entry} exports every name of its CommonJS entry, as the same objects`, (t) => {
+    const script = `
+      const cjs = require(${JSON.stringify(entry)})
+      import(${JSON.stringify(entry)}).then((esm) => {
+        const names = Object.keys(cjs)
+        console.log(JSON.stringify({
+          some: names.length > 0,
+          missing: names.filter((n) => !(n in esm)),
+          different: names.filter((n) => n in esm && esm[n] !== cjs[n]),
+          defaultIsCjs: esm.default === cjs,
+        }))
+      })`
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })
+    t.deepEqual(JSON.parse(out), { some: true, missing: [], different: [], defaultIsCjs: true })
+  })
+}
+
+// keyv and prom-client are optional peers: the main entry must never load
+// them, and the subpaths load them only when the function needing them runs.
+test('require(lazyfree) loads neither peer; the subpaths load theirs only on use', (t) => {
   const script = `
-    const cjs = require(${JSON.stringify(join(root, 'index.js'))})
-    import(${JSON.stringify(pathToFileURL(join(root, 'index.mjs')).href)}).then((esm) => {
-      const names = Object.keys(cjs)
-      console.log(JSON.stringify({
-        missing: names.filter((n) => !(n in esm)),
-        different: names.filter((n) => n in esm && esm[n] !== cjs[n]),
-        defaultIsCjs: esm.default === cjs,
-      }))
-    })`
+    const Module = require('node:module')
+    const loaded = []
+    const load = Module._load
+    Module._load = function (request, ...rest) {
+      if (/^(keyv|prom-client)(\\/|$)/.test(request)) loaded.push(request)
+      return load.call(this, request, ...rest)
+    }
+    const peers = () => Object.keys(require.cache).filter((f) => /node_modules[\\/\\\\](keyv|prom-client)[\\/\\\\]/.test(f)).length
+    const steps = {}
+    require('lazyfree')
+    steps.main = [loaded.length, peers()]
+    const { KeyvLazyfree, createKeyv } = require('lazyfree/keyv')
+    const { registerMetrics } = require('lazyfree/prometheus')
+    new KeyvLazyfree({ hz: 0 })
+    steps.subpaths = [loaded.length, peers()]
+    createKeyv({ hz: 0 })
+    steps.createKeyv = loaded.slice()
+    registerMetrics(new (require('prom-client').Registry)(), {})
+    console.log(JSON.stringify(steps))`
   const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })
-  t.deepEqual(JSON.parse(out), { missing: [], different: [], defaultIsCjs: true })
+  t.deepEqual(JSON.parse(out), { main: [0, 0], subpaths: [0, 0], createKeyv: ['keyv'] })
 })

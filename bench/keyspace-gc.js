@@ -13,51 +13,7 @@
 // memory, so V8 has almost nothing to trace.
 'use strict'
 
-const { PerformanceObserver, monitorEventLoopDelay } = require('node:perf_hooks')
-const { lazyfree, lruCache, ms, table, machine, gc } = require('./keyspace-lib')
-
-const CHURN_MS = 3000
-
-/** Allocates like a busy server for CHURN_MS; reports GC pauses and loop delay meanwhile. */
-async function churn() {
-  let pause = 0
-  let count = 0
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      pause += e.duration
-      count++
-    }
-  })
-  obs.observe({ entryTypes: ['gc'] })
-  const loop = monitorEventLoopDelay({ resolution: 1 })
-  loop.enable()
-  const survivors = new Array(50_000)
-  const end = Date.now() + CHURN_MS
-  let i = 0
-  while (Date.now() < end) {
-    for (let j = 0; j < 5_000; j++, i++) {
-      const o = { id: i, name: `user:${i}`, tags: [i & 7, i & 15], body: 'x'.repeat(64 + (i & 63)) }
-      if ((i & 15) === 0) survivors[(i >> 4) % survivors.length] = o
-    }
-    await new Promise((r) => setImmediate(r))
-  }
-  loop.disable()
-  // Entries are delivered asynchronously: let the last ones arrive.
-  await new Promise((r) => setTimeout(r, 50))
-  obs.disconnect()
-  return { pause, count, p99: loop.percentile(99), max: loop.max }
-}
-
-function fullGcPauses(times = 5) {
-  const pauses = []
-  for (let i = 0; i < times; i++) {
-    const t0 = process.hrtime.bigint()
-    global.gc()
-    pauses.push(process.hrtime.bigint() - t0)
-  }
-  pauses.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  return pauses[Math.floor(pauses.length / 2)]
-}
+const { lazyfree, lruCache, ms, table, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib')
 
 async function main() {
   const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number)

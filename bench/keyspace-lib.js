@@ -1,10 +1,11 @@
 // Shared pieces of the keyspace benchmarks: a local redis-server with an
-// ioredis client, timing and table helpers. Run the benchmarks with `node --expose-gc`.
+// ioredis client, timing and table helpers, and the GC-tax measurement. Run the benchmarks with `node --expose-gc`.
 'use strict'
 
 const { spawn, spawnSync } = require('node:child_process')
 const { createServer, Socket } = require('node:net')
 const { cpus, loadavg } = require('node:os')
+const { PerformanceObserver, monitorEventLoopDelay } = require('node:perf_hooks')
 
 /** The package under test, from the working tree. */
 const lazyfree = () => require('..')
@@ -43,7 +44,7 @@ function connectable(port) {
 
 /**
  * Starts redis-server on 127.0.0.1 at a free port, without persistence.
- * Returns { client, clientName, stop }, or undefined when redis-server is
+ * Returns { client, clientName, port, stop }, or undefined when redis-server is
  * not installed.
  */
 async function startRedis() {
@@ -73,7 +74,7 @@ async function startRedis() {
     await client.quit()
     server.kill()
   }
-  return { client, clientName, stop }
+  return { client, clientName, port, stop }
 }
 
 /** Runs `fn(i)` n times; returns operations per second. */
@@ -121,4 +122,68 @@ function gc() {
   global.gc()
 }
 
-module.exports = { lazyfree, lruCache, startRedis, opsPerSec, opsPerSecAsync, ms, fmt, table, machine, gc }
+const CHURN_MS = 3000
+
+/**
+ * The GC tax: allocates like a busy server for CHURN_MS (short-lived objects
+ * and strings, a few surviving a while, as request handling makes) and
+ * reports the total GC pause time V8 reports (PerformanceObserver 'gc'
+ * entries), the number of GCs, and the event loop's p99 and max
+ * (monitorEventLoopDelay) meanwhile.
+ */
+async function churn() {
+  let pause = 0
+  let count = 0
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      pause += e.duration
+      count++
+    }
+  })
+  obs.observe({ entryTypes: ['gc'] })
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
+  const survivors = Array.from({ length: 50_000 })
+  const end = Date.now() + CHURN_MS
+  let i = 0
+  while (Date.now() < end) {
+    for (let j = 0; j < 5_000; j++, i++) {
+      const o = { id: i, name: `user:${i}`, tags: [i & 7, i & 15], body: 'x'.repeat(64 + (i & 63)) }
+      if ((i & 15) === 0) survivors[(i >> 4) % survivors.length] = o
+    }
+    await new Promise((r) => setImmediate(r))
+  }
+  loop.disable()
+  // Entries are delivered asynchronously: let the last ones arrive.
+  await new Promise((r) => setTimeout(r, 50))
+  obs.disconnect()
+  return { pause, count, p99: loop.percentile(99), max: loop.max }
+}
+
+/** The median of `times` forced full collections, in ns. */
+function fullGcPauses(times = 5) {
+  const pauses = []
+  for (let i = 0; i < times; i++) {
+    const t0 = process.hrtime.bigint()
+    global.gc()
+    pauses.push(process.hrtime.bigint() - t0)
+  }
+  pauses.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return pauses[Math.floor(pauses.length / 2)]
+}
+
+module.exports = {
+  lazyfree,
+  lruCache,
+  startRedis,
+  opsPerSec,
+  opsPerSecAsync,
+  ms,
+  fmt,
+  table,
+  machine,
+  gc,
+  churn,
+  fullGcPauses,
+  CHURN_MS,
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the ava suite under several Node.js majors on this machine:
+// Runs the ava suite, and Keyv's compliance suite on vitest (only when no
+// arguments name ava specs), under several Node.js majors on this machine:
 // the Node running this script, plus Node 22 and 24 taken from the npm
 // packages `node-<platform>-<arch>` (cached in .cache/node-matrix/<major>/).
 //
@@ -18,6 +19,7 @@ const { delimiter, dirname, join } = require('node:path')
 const root = join(__dirname, '..')
 const cacheRoot = join(root, '.cache', 'node-matrix')
 const avaCli = join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
+const vitestCli = join(root, 'node_modules', 'vitest', 'vitest.mjs')
 const majors = (process.env.NODE_MATRIX || '22,24')
   .split(',')
   .map((s) => s.trim())
@@ -63,6 +65,18 @@ function nodeFor(major) {
   return bin
 }
 
+/** Runs vitest on the Keyv suite with `node`; resolves to { version, code, summary }. */
+function runVitest(node) {
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  console.log(`\nnode-matrix: ── ${version} vitest (Keyv suite) ──`)
+  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, FORCE_COLOR: '0' }
+  const r = spawnSync(node, [vitestCli, 'run', '--config', 'vitest.config.mjs'], { cwd: root, env, encoding: 'utf8' })
+  process.stdout.write(r.stdout || '')
+  process.stderr.write(r.stderr || '')
+  const tests = /Tests\s+(.+?)\s*$/m.exec(r.stdout || '')
+  return { version: `${version} (vitest)`, code: r.status ?? 1, summary: tests ? tests[1] : `no vitest summary (${r.error || r.signal})` }
+}
+
 /** Runs ava's CLI with `node`; resolves to { version, code, summary }. */
 function runAva(node) {
   const probe = spawnSync(node, ['--version'], { encoding: 'utf8' })
@@ -105,7 +119,10 @@ async function main() {
   const nodes = [process.execPath]
   for (const major of majors) nodes.push(nodeFor(major))
   const results = []
-  for (const node of nodes) results.push(await runAva(node))
+  for (const node of nodes) {
+    results.push(await runAva(node))
+    if (avaArgs.length === 0) results.push(runVitest(node))
+  }
   console.log('\nnode-matrix summary:')
   for (const r of results) console.log(`  ${r.code === 0 ? 'PASS' : 'FAIL'}  node ${r.version}: ${r.summary}`)
   process.exitCode = results.every((r) => r.code === 0) ? 0 : 1

@@ -25,7 +25,7 @@ use crate::glue::fast::{self, KsCell};
 use crate::glue::js::{Handle, Js, RawJs};
 use crate::glue::native_value::NativeHandle;
 use crate::keyspace::{Config, Keyspace, LazyFree, Policy, SetOptions};
-use crate::value::Value;
+use crate::value::{Kind, Value};
 
 /// How a keyspace is made; the facade validates and fills every field.
 #[napi(object)]
@@ -71,6 +71,13 @@ pub struct ExpireCycle {
   pub sampled: f64,
   pub expired: f64,
   pub timed_out: bool,
+}
+
+/// One SCAN step: the next cursor (0 when done) and the keys found.
+#[napi(object)]
+pub struct ScanStep {
+  pub cursor: f64,
+  pub keys: Vec<String>,
 }
 
 #[napi(custom_finalize)]
@@ -286,6 +293,57 @@ impl KeyspaceHandle {
     let mut ks = self.ks();
     let value = ok(&env, ks.get(&key))?;
     optional(&env, self.cell.buffers, value)
+  }
+
+  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | null>")]
+  pub fn mget(&mut self, env: Env, keys: Vec<String>) -> Result<RawJs> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut ks = self.ks();
+    let values = ks.mget(&keys);
+    let c = Converter::new(Js::new(&env));
+    let array = c.js().create_array(values.len())?;
+    for (i, value) in values.into_iter().enumerate() {
+      let item = match value {
+        Some(b) => bulk(&c, self.cell.buffers, b)?,
+        None => c.js().null()?,
+      };
+      c.js().set_element(array, i as u32, item)?;
+    }
+    Ok(RawJs(array))
+  }
+
+  /// `values[i]` goes with `keys[i]`. Every value is converted before the
+  /// keyspace is touched, so a bad one changes nothing.
+  #[napi(catch_unwind, ts_args_type = "keys: string[], values: unknown[]")]
+  pub fn mset(&mut self, env: Env, keys: Vec<String>, values: Vec<RawJs>) -> Result<()> {
+    let values = Self::scalars(&env, &values, "values")?;
+    let pairs: Vec<(&str, Bytes)> = keys.iter().map(String::as_str).zip(values).collect();
+    ok(&env, self.ks().mset(pairs))?;
+    report_spawn_error(&env, self.ks().dropper())
+  }
+
+  /// The facade has checked the cursor (a non-negative integer), the count
+  /// (a positive integer) and the kind's name.
+  #[napi(catch_unwind)]
+  pub fn scan(
+    &mut self,
+    env: Env,
+    cursor: f64,
+    count: f64,
+    pattern: Option<String>,
+    kind: Option<String>,
+  ) -> Result<ScanStep> {
+    let kind = match kind.as_deref() {
+      None => None,
+      Some("string") => Some(Kind::String),
+      Some("list") => Some(Kind::List),
+      Some("hash") => Some(Kind::Hash),
+      Some("set") => Some(Kind::Set),
+      Some("zset") => Some(Kind::SortedSet),
+      Some(other) => return Err(throw(&env, LfError::Range(format!("unknown type name '{other}'")))),
+    };
+    let (next, keys) = self.ks().scan(cursor as u64, count as usize, pattern.as_deref(), kind);
+    Ok(ScanStep { cursor: next as f64, keys: keys.iter().map(|k| k.to_string()).collect() })
   }
 
   #[napi(catch_unwind)]

@@ -1,5 +1,5 @@
 //! Commands on keys whatever they hold: EXISTS, TYPE, DEL, UNLINK, RENAME,
-//! KEYS, FLUSH, and moving native values in and out.
+//! KEYS, SCAN, FLUSH, and moving native values in and out.
 //!
 //! These are where most removals start, so this is where the lazy-free
 //! switches are read: `del` follows `userDel`, `unlink` is always lazy, an
@@ -84,6 +84,35 @@ impl Keyspace {
       .filter(|(k, e)| !e.is_expired(now) && (all || glob::matches(pattern.as_bytes(), k.as_bytes())))
       .map(|(k, _)| Key::clone(k))
       .collect()
+  }
+
+  /// SCAN: one step of an iteration over the keys, visiting about `count`
+  /// (at least 1) entries. Start with cursor 0; the walk is over when the
+  /// returned cursor is 0. Every key present for the whole walk is returned
+  /// at least once, whatever is inserted or removed between steps (see
+  /// `Table::scan`); a key may be returned more than once. Of the visited
+  /// keys, those that match `pattern` (a KEYS glob) and hold `kind` are
+  /// returned; expired keys are skipped (and left for expiry to remove),
+  /// so a step may return nothing while the walk goes on.
+  pub fn scan(
+    &self,
+    cursor: u64,
+    count: usize,
+    pattern: Option<&str>,
+    kind: Option<Kind>,
+  ) -> (u64, Vec<Key>) {
+    let now = self.now_ms();
+    let pattern = pattern.filter(|p| *p != "*");
+    let mut found = Vec::new();
+    let next = self.table.scan(cursor, count, |key, e| {
+      if !e.is_expired(now)
+        && kind.is_none_or(|k| e.value.kind() == k)
+        && pattern.is_none_or(|p| glob::matches(p.as_bytes(), key.as_bytes()))
+      {
+        found.push(Key::clone(key));
+      }
+    });
+    (next, found)
   }
 
   /// FLUSH: removes every key. `async_` says how; `None` follows

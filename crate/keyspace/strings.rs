@@ -1,9 +1,11 @@
-//! String commands: SET (with EX/PX/NX/XX/KEEPTTL), GET, INCRBY, APPEND,
-//! STRLEN.
+//! String commands: SET (with EX/PX/NX/XX/KEEPTTL), GET, MGET, MSET,
+//! INCRBY, APPEND, STRLEN.
 //!
 //! A string value is one byte buffer. Integers are kept as their decimal
 //! text, as Redis shows them, and parsed by Redis's strict rules (no sign
 //! `+`, no spaces, no leading zeros) when `incrby` needs a number.
+
+use std::collections::HashMap;
 
 use bytes::{Bytes, BytesMut};
 
@@ -13,7 +15,7 @@ use crate::value::{Kind, Value};
 
 use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
 use super::lazy::Removal;
-use super::table::entry_memory;
+use super::table::{entry_memory, Entry};
 use super::Keyspace;
 
 /// Largest string a command may build (Redis: `proto-max-bulk-len`, 512 MiB).
@@ -114,6 +116,59 @@ impl Keyspace {
       Some(Value::String(b)) => Ok(Some(b)),
       _ => Ok(None),
     }
+  }
+
+  /// MGET: the string at each key, `None` for a missing key or one holding
+  /// another kind (no `WRONGTYPE`, as Redis). Each key is looked up as GET
+  /// looks it up (lazy expiry, hit or miss, LRU clock).
+  pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&Bytes>> {
+    for key in keys {
+      self.lookup_read(key);
+    }
+    keys
+      .iter()
+      .map(|key| match self.table.get(key) {
+        Some(Entry { value: Value::String(b), .. }) => Some(b),
+        _ => None,
+      })
+      .collect()
+  }
+
+  /// MSET: stores every pair as SET without options would (replacing any
+  /// value, clearing any TTL), all or nothing: the memory the whole batch
+  /// adds is reserved first, so an `OOM` leaves every key as it was. A key
+  /// named twice ends with its last value, as Redis applies the pairs in
+  /// order.
+  pub fn mset(&mut self, pairs: Vec<(&str, Bytes)>) -> LfResult<()> {
+    let now = self.now_ms();
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(pairs.len());
+    for (i, (key, _)) in pairs.iter().enumerate() {
+      last.insert(key, i);
+    }
+    let (mut before, mut after) = (0usize, 0usize);
+    for (&key, &i) in &last {
+      if let Some(e) = self.lookup_write(key, now) {
+        before += entry_memory(key.len(), e.bytes);
+      }
+      after += entry_memory(key.len(), string_bytes(pairs[i].1.len()));
+    }
+    let protect: Vec<&str> = last.keys().copied().collect();
+    self.reserve(after.saturating_sub(before), &protect)?;
+    for (i, (key, value)) in pairs.into_iter().enumerate() {
+      if last[key] != i {
+        continue;
+      }
+      let bytes = string_bytes(value.len());
+      if self.table.get(key).is_some() {
+        let (old_value, old_bytes) = self.table.replace(key, Value::String(value), bytes).expect("present");
+        self.table.set_expiry(key, 0);
+        self.table.touch(key, now);
+        self.dispose(old_value, old_bytes, Removal::Overwrite);
+      } else {
+        self.insert_new(key, Value::String(value), bytes, 0, now);
+      }
+    }
+    Ok(())
   }
 
   /// STRLEN: the string's length in bytes, 0 when missing.

@@ -228,6 +228,34 @@ impl Table {
     &self.volatile[i]
   }
 
+  /// One step of a SCAN over the table: visits up to `count` (at least 1)
+  /// positions of the all-keys vector and returns the next cursor, 0 when
+  /// the walk is over.
+  ///
+  /// The cursor is the number of positions still to visit: a walk starts
+  /// with cursor 0 (read as "the whole vector") and goes from the top down,
+  /// visiting positions `[next, cursor)` in each step. The guarantee, as
+  /// Redis's SCAN gives it: a key present from the first step to the last
+  /// is visited at least once, however the table grows or shrinks between
+  /// steps. It holds because a key only ever moves down: an insert appends
+  /// at the top (above every position still to visit), and a removal moves
+  /// the last key into the hole (`swap_remove`), from a higher position to a
+  /// lower one. So a key below the cursor stays below it until visited; a
+  /// key may be visited twice (moved down from the visited part), never
+  /// skipped. A cursor beyond the vector (it shrank) is clamped to its end.
+  ///
+  /// A table with another layout must keep this contract: the glue and the
+  /// keyspace rely on nothing else.
+  pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
+    let len = self.keys.len();
+    let top = if cursor == 0 { len } else { usize::try_from(cursor).map_or(len, |c| c.min(len)) };
+    let next = top.saturating_sub(count.max(1));
+    for key in self.keys[next..top].iter().rev() {
+      visit(key, &self.map[key]);
+    }
+    next as u64
+  }
+
   pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
     self.map.iter()
   }

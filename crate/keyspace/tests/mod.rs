@@ -12,6 +12,7 @@ use bytes::Bytes;
 use super::*;
 use crate::dropper::{Options, Stats};
 
+mod batch;
 mod evict;
 mod expire;
 mod hashes;
@@ -19,6 +20,7 @@ mod keys;
 mod lazy;
 mod lists;
 mod memory;
+mod scan;
 mod sets;
 mod strings;
 mod zsets;

@@ -1,0 +1,287 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.KeyvLazyfree = void 0;
+exports.escapeGlob = escapeGlob;
+exports.createKeyv = createKeyv;
+// `lazyfree/keyv`: a Keyv storage adapter over a Keyspace (API.md §5).
+//
+// Node services reach their caches through Keyv (and cache-manager over
+// Keyv) rather than through a cache library directly. This adapter lets them
+// keep that layer and move the cached data off the V8 heap: every entry
+// lives in a Keyspace, TTLs are the keyspace's own (expired entries are
+// removed by its active expiry, not by a timer per key), and removals go
+// through the dropper. `keyv` is an optional peer dependency: this module
+// loads it only when `createKeyv` is called, and `require('lazyfree')`
+// never loads this module.
+const node_events_1 = require("node:events");
+const node_v8_1 = require("node:v8");
+const index_1 = require("./index");
+/**
+ * Marks a key whose value is not a string: Keyv passes strings (its
+ * serializer's output) unless serialization is turned off, in which case it
+ * passes its `{ value, expires }` records, and those are stored as a
+ * two-element list `[VALUE_MARKER, base64(v8.serialize(value))]`, so they
+ * come back as they went in (Buffers, Dates, Maps, BigInts included).
+ */
+const VALUE_MARKER = 'lazyfree:v8';
+/** Keys removed per step by `clear`, and visited per step by `iterator`. */
+const SCAN_COUNT = 256;
+/** A Redis glob matching `text` literally. */
+function escapeGlob(text) {
+    return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (typeof value === 'object')
+        return `an instance of ${value.constructor?.name ?? 'Object'}`;
+    return `${typeof value} ${String(value)}`;
+}
+/** A TTL in ms as `set`'s `px`, or `undefined` for none (`undefined` or 0, as Keyv means them). */
+function ttlOf(ttl, name = 'ttl') {
+    if (ttl === undefined || ttl === null || ttl === 0)
+        return undefined;
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+        throw new RangeError(`${name} is ${describe(ttl)}; expected a non-negative number of milliseconds (0 or undefined for none)`);
+    }
+    return Math.max(1, Math.ceil(ttl));
+}
+/**
+ * A Keyv storage adapter over a {@link Keyspace}: `new Keyv({ store: new
+ * KeyvLazyfree() })`. Keys are stored as Keyv gives them (prefixed with the
+ * namespace), string values as keyspace strings, TTLs as keyspace TTLs.
+ *
+ * Given a keyspace, the adapter uses it and leaves it open on
+ * {@link KeyvLazyfree.disconnect}; given options (or nothing), it creates a
+ * keyspace of its own and closes it on `disconnect`. Several adapters (one
+ * per Keyv namespace) may share one keyspace.
+ */
+class KeyvLazyfree extends node_events_1.EventEmitter {
+    /**
+     * Keyv reads `opts.dialect` to decide whether it may use the adapter's
+     * iterator; it knows Redis's, and the keyspace follows Redis's semantics.
+     */
+    opts = { dialect: 'redis' };
+    /** Set by Keyv: the prefix of this adapter's keys, `namespace:`. */
+    namespace;
+    #ks;
+    #owned;
+    /**
+     * @param keyspace a {@link Keyspace} to use, or options for a new one.
+     * @throws TypeError when `keyspace` is neither (options are checked as
+     *   `new Keyspace(options)` checks them).
+     */
+    constructor(keyspace) {
+        super();
+        if (keyspace instanceof index_1.Keyspace) {
+            this.#ks = keyspace;
+            this.#owned = false;
+        }
+        else {
+            this.#ks = new index_1.Keyspace(keyspace);
+            this.#owned = true;
+        }
+    }
+    /** The keyspace holding this adapter's entries. */
+    get keyspace() {
+        return this.#ks;
+    }
+    /** The value at `key`, or `undefined`. */
+    async get(key) {
+        return this.#read(key);
+    }
+    /** The values at `keys`, in order, `undefined` for missing ones. */
+    async getMany(keys) {
+        if (keys.length === 0)
+            return [];
+        const values = this.#ks.mget(...keys);
+        const missing = [];
+        for (let i = 0; i < values.length; i++) {
+            const v = values[i];
+            if (v === null)
+                missing.push(i);
+            else if (typeof v !== 'string')
+                values[i] = String(v);
+        }
+        // A null is a missing key, or one holding a non-string value (a list):
+        // one exists() tells whether any of them needs a second look.
+        if (missing.length > 0 && this.#ks.exists(...missing.map((i) => keys[i])) > 0) {
+            for (const i of missing)
+                values[i] = this.#read(keys[i]);
+        }
+        else {
+            for (const i of missing)
+                values[i] = undefined;
+        }
+        return values;
+    }
+    /**
+     * Stores `value` at `key`, replacing what was there; `ttl` in ms (0 or
+     * `undefined`: none). Resolves to `true`.
+     *
+     * @throws RangeError for a negative or non-finite `ttl`; Error `OOM` when
+     *   the keyspace is full under `noeviction`; TypeError for a non-string
+     *   value that `v8.serialize` cannot copy (a function). Nothing is stored
+     *   then.
+     */
+    async set(key, value, ttl) {
+        const px = ttlOf(ttl);
+        if (typeof value === 'string') {
+            this.#ks.set(key, value, px === undefined ? undefined : { px });
+        }
+        else {
+            this.#setEncoded(key, value, px);
+        }
+        return true;
+    }
+    /**
+     * Stores every entry. Entries without a TTL are written in one `mset`
+     * (all or nothing); each entry with one is written as `set` writes it.
+     */
+    async setMany(entries) {
+        const plain = new Map();
+        const rest = [];
+        entries.forEach((entry, i) => {
+            const px = ttlOf(entry.ttl, `entries[${i}].ttl`);
+            if (px === undefined && typeof entry.value === 'string') {
+                plain.delete(entry.key); // keep the order of the last write
+                plain.set(entry.key, entry.value);
+            }
+            else {
+                plain.delete(entry.key);
+                rest.push({ key: entry.key, value: entry.value, px });
+            }
+        });
+        if (plain.size > 0)
+            this.#ks.mset(plain);
+        for (const { key, value, px } of rest) {
+            if (typeof value === 'string')
+                this.#ks.set(key, value, px === undefined ? undefined : { px });
+            else
+                this.#setEncoded(key, value, px);
+        }
+        return entries.map(() => true);
+    }
+    /** Removes `key` (its value freed off the event loop if large). `true` when it existed. */
+    async delete(key) {
+        return this.#ks.unlink(key) === 1;
+    }
+    /** Removes `keys`. `true` when every one of them existed (as Keyv's own fallback answers). */
+    async deleteMany(keys) {
+        if (keys.length === 0)
+            return false;
+        return this.#ks.unlink(...keys) === keys.length;
+    }
+    /** Whether `key` holds a live entry. */
+    async has(key) {
+        return this.#ks.exists(key) === 1;
+    }
+    /** {@link KeyvLazyfree.has} for each key. */
+    async hasMany(keys) {
+        return keys.map((key) => this.#ks.exists(key) === 1);
+    }
+    /**
+     * Removes this adapter's namespace: every key starting with `namespace:`,
+     * found with `scan` and removed with `unlink` a step at a time, yielding to
+     * the event loop between steps. Keys of other namespaces, and other data
+     * in a shared keyspace, are left alone. Without a namespace (Keyv with
+     * `namespace: undefined`), every key of the keyspace is removed.
+     */
+    async clear() {
+        if (this.namespace === undefined || this.namespace === '') {
+            this.#ks.flush();
+            return;
+        }
+        const match = `${escapeGlob(this.namespace)}:*`;
+        let cursor = 0;
+        do {
+            const [next, keys] = this.#ks.scan(cursor, { match, count: SCAN_COUNT });
+            if (keys.length > 0)
+                this.#ks.unlink(...keys);
+            cursor = next;
+            if (cursor !== 0)
+                await new Promise((resolve) => setImmediate(resolve));
+        } while (cursor !== 0);
+    }
+    /**
+     * Every `[key, value]` of `namespace` (or of the whole keyspace without
+     * one), walked with `scan`: a key present for the whole walk is yielded at
+     * least once however the keyspace changes meanwhile, and each step holds
+     * the event loop for a bounded time.
+     */
+    async *iterator(namespace) {
+        const match = namespace ? `${escapeGlob(namespace)}:*` : undefined;
+        let cursor = 0;
+        do {
+            const [next, keys] = this.#ks.scan(cursor, { match, count: SCAN_COUNT });
+            cursor = next;
+            if (keys.length === 0)
+                continue;
+            const values = await this.getMany(keys);
+            for (let i = 0; i < keys.length; i++) {
+                if (values[i] !== undefined)
+                    yield [keys[i], values[i]];
+            }
+        } while (cursor !== 0);
+    }
+    /** Closes the keyspace if this adapter created it; a keyspace it was given stays open. */
+    async disconnect() {
+        if (this.#owned)
+            this.#ks.close();
+    }
+    #setEncoded(key, value, px) {
+        let bytes;
+        try {
+            bytes = (0, node_v8_1.serialize)(value);
+        }
+        catch (error) {
+            throw new TypeError(`value at '${key}' cannot be stored: ${error.message} (without Keyv's serializer, values must be structured-cloneable)`);
+        }
+        const list = index_1.NativeValue.list([VALUE_MARKER, bytes.toString('base64')]);
+        // Moved in as a whole, replacing what was there (or, on OOM, nothing),
+        // then given its TTL.
+        this.#ks.setValue(key, list);
+        if (px !== undefined)
+            this.#ks.pexpire(key, px);
+    }
+    #read(key) {
+        let v;
+        try {
+            v = this.#ks.get(key);
+        }
+        catch (error) {
+            if (error.code !== 'WRONGTYPE')
+                throw error;
+            const [marker, payload] = this.#ks.lrange(key, 0, 2);
+            if (this.#ks.llen(key) !== 2 || String(marker) !== VALUE_MARKER)
+                return undefined;
+            return (0, node_v8_1.deserialize)(Buffer.from(String(payload), 'base64'));
+        }
+        if (v === null)
+            return undefined;
+        return typeof v === 'string' ? v : v.toString('utf8');
+    }
+}
+exports.KeyvLazyfree = KeyvLazyfree;
+/**
+ * A Keyv over a {@link KeyvLazyfree}: `createKeyv()` (a keyspace of its
+ * own), `createKeyv({ maxMemory: '256mb', evictionPolicy: 'allkeys-lru' })`,
+ * or `createKeyv(keyspace, { namespace: 'sessions' })`.
+ *
+ * @throws Error `MODULE_NOT_FOUND` with how to install it, when `keyv` is
+ *   not installed.
+ */
+function createKeyv(keyspace, keyvOptions) {
+    let KeyvClass;
+    try {
+        KeyvClass = require('keyv').Keyv;
+    }
+    catch (error) {
+        if (error.code !== 'MODULE_NOT_FOUND')
+            throw error;
+        const e = new Error("createKeyv needs the 'keyv' package (a peer dependency of lazyfree/keyv): npm install keyv@5");
+        e.code = 'MODULE_NOT_FOUND';
+        throw e;
+    }
+    return new KeyvClass({ ...keyvOptions, store: new KeyvLazyfree(keyspace) });
+}
