@@ -17,6 +17,7 @@ export declare class DropperHandle {
   constructor(capacity: number, threshold: number, name: string)
   /** This environment's default dropper. */
   static defaultDropper(): DropperHandle
+  get id(): number
   get capacity(): number
   get threshold(): number
   get closed(): boolean
@@ -102,7 +103,11 @@ export declare class KeyspaceHandle {
   zincrby(key: string, increment: number, member: unknown): number
   /** Moves `value`'s contents in; on a refusal (OOM) they are put back. */
   setValue(key: string, value: NativeHandle): void
-  takeValue(key: string): NativeHandle | null
+  /**
+   * `id`: the number the fast functions will find the value by, from the
+   * facade's counter. Checked before the key is touched.
+   */
+  takeValue(key: string, id: number): NativeHandle | null
   info(): KeyspaceInfo
   /** One active expiry cycle with a time budget in milliseconds. */
   activeExpireCycle(budgetMs: number): ExpireCycle
@@ -112,11 +117,15 @@ export declare class NativeHandle {
   /**
    * Converts `value` by the contract's rules into a value of `kind`
    * (`'auto'` infers it), naming bad parts from `root`.
+   * `id`: the number the fast functions will find it by, from the
+   * facade's counter.
    */
-  static convert(value: unknown, kind: string, root: string): NativeHandle
+  static convert(value: unknown, kind: string, root: string, id: number): NativeHandle
   get kind(): 'string' | 'list' | 'hash' | 'set' | 'zset'
   get length(): number
   get memoryUsage(): number
+  /** The number `dropperDefer`/`nativeRelease` find this value by. */
+  get id(): number
   get released(): boolean
   toJs(buffers: boolean): unknown
   /**

@@ -85,6 +85,24 @@ function loadBinding(): typeof Binding {
   }
 }
 const native = loadBinding()
+
+/**
+ * The hot path, registered by hand in crate/glue/fast.rs (so not in
+ * binding.d.ts): plain functions over the ids of keyspaces, droppers and
+ * native values, at the cost of a bare Node-API call. They check nothing
+ * the facade checks first.
+ */
+interface FastBinding {
+  ksGet(id: number, key: string): string | Buffer | null
+  ksSet(id: number, key: string, value: unknown): boolean
+  dropperDefer(dropperId: number, nativeId: number): boolean
+  nativeRelease(nativeId: number, dropperId: number): boolean
+  dropperCapacity(dropperId: number): number
+}
+const fast = native as unknown as FastBinding
+
+/** The last id given to a native value on this thread (see `NativeValue.make`). */
+let lastNativeId = 0
 // --- end native loader ---
 
 type NativeHandle = Binding.NativeHandle
@@ -196,19 +214,37 @@ function arrayOf(items: unknown, what: string, expected: string): unknown[] {
  */
 export class NativeValue {
   readonly #handle: NativeHandle
+  /** The handle's id for the fast functions (see `nextNativeId`). */
+  readonly #id: number
 
-  private constructor(handle: NativeHandle) {
+  private constructor(handle: NativeHandle, id: number) {
     this.#handle = handle
+    this.#id = id
   }
 
   /** @internal Wraps a native handle; used by the keyspace. */
-  static fromHandle(handle: NativeHandle): NativeValue {
-    return new NativeValue(handle)
+  /**
+   * @internal Makes the native handle through `create(id)` with a fresh id
+   * (ids count up from 1 per thread and are never reused) and wraps it.
+   */
+  static make(create: (id: number) => NativeHandle | null): NativeValue | null {
+    const id = ++lastNativeId
+    const handle = create(id)
+    return handle ? new NativeValue(handle, id) : null
+  }
+
+  static #make(create: (id: number) => NativeHandle): NativeValue {
+    return NativeValue.make(create) as NativeValue
   }
 
   /** @internal The native handle of `value`, or `undefined` when it is not a `NativeValue`. */
   static handleOf(value: unknown): NativeHandle | undefined {
     return value instanceof Object && #handle in value ? (value as NativeValue).#handle : undefined
+  }
+
+  /** @internal The native id of `value`, or `undefined` when it is not a `NativeValue`. */
+  static idOf(value: unknown): number | undefined {
+    return value instanceof Object && #handle in value ? (value as NativeValue).#id : undefined
   }
 
   /**
@@ -219,7 +255,7 @@ export class NativeValue {
    *   `value[3]` or `value.get("k")`) and what was found; nothing is created.
    */
   static from(value: JsValue): NativeValue {
-    return new NativeValue(native.NativeHandle.convert(value, 'auto', 'value'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(value, 'auto', 'value', id))
   }
 
   /**
@@ -227,7 +263,7 @@ export class NativeValue {
    * @throws TypeError when `s` is not a scalar.
    */
   static string(s: Scalar): NativeValue {
-    return new NativeValue(native.NativeHandle.convert(s, 'string', 's'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(s, 'string', 's', id))
   }
 
   /**
@@ -236,7 +272,7 @@ export class NativeValue {
    */
   static list(items: Iterable<Scalar>): NativeValue {
     const array = arrayOf(items, 'items', 'an array or iterable of scalars')
-    return new NativeValue(native.NativeHandle.convert(array, 'list', 'items'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(array, 'list', 'items', id))
   }
 
   /**
@@ -245,7 +281,7 @@ export class NativeValue {
    */
   static set(members: Iterable<Scalar>): NativeValue {
     const source = members instanceof Set ? members : arrayOf(members, 'members', 'a Set, array or iterable of scalars')
-    return new NativeValue(native.NativeHandle.convert(source, 'set', 'members'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(source, 'set', 'members', id))
   }
 
   /**
@@ -255,7 +291,7 @@ export class NativeValue {
    */
   static hash(entries: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): NativeValue {
     const source = entries instanceof Map || !isIterable(entries) ? entries : Array.from(entries)
-    return new NativeValue(native.NativeHandle.convert(source, 'hash', 'entries'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(source, 'hash', 'entries', id))
   }
 
   /**
@@ -267,7 +303,7 @@ export class NativeValue {
    */
   static zset(entries: Iterable<readonly [member: Scalar, score: number]>): NativeValue {
     const array = arrayOf(entries, 'entries', 'an array or iterable of [member, score] pairs')
-    return new NativeValue(native.NativeHandle.convert(array, 'zset', 'entries'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(array, 'zset', 'entries', id))
   }
 
   /** The kind of value: `'string' | 'list' | 'hash' | 'set' | 'zset'`. Kept after release. */
@@ -322,11 +358,11 @@ export class NativeValue {
    * @returns `true` if it was handed to the dropper thread, `false` if freed inline.
    */
   release(dropper: Dropper = defaultDropper): boolean {
-    const target = Dropper.handleOf(dropper)
+    const target = Dropper.idOf(dropper)
     if (target === undefined) {
       throw new TypeError(`dropper is ${describe(dropper)}; expected a Dropper (or nothing, for defaultDropper)`)
     }
-    return this.#handle.release(target)
+    return fast.nativeRelease(this.#id, target)
   }
 }
 
@@ -377,6 +413,8 @@ let adopting: DropperHandle | undefined
  */
 export class Dropper {
   readonly #handle: DropperHandle
+  /** The handle's id for the fast functions. */
+  readonly #id: number
 
   /**
    * Starts a dropper and its thread.
@@ -389,11 +427,13 @@ export class Dropper {
   constructor(options?: DropperOptions) {
     if (adopting !== undefined) {
       this.#handle = adopting
+      this.#id = adopting.id
       adopting = undefined
       return
     }
     const { capacity = 4096, threshold = 64, name = 'lazyfree-drop' } = checkOptions(options)
     this.#handle = new native.DropperHandle(capacity, threshold, name)
+    this.#id = this.#handle.id
   }
 
   /** @internal Wraps a native handle (the default dropper). */
@@ -407,9 +447,14 @@ export class Dropper {
     return value instanceof Object && #handle in value ? (value as Dropper).#handle : undefined
   }
 
+  /** @internal The native id of `value`, or `undefined` when it is not a `Dropper`. */
+  static idOf(value: unknown): number | undefined {
+    return value instanceof Object && #handle in value ? (value as Dropper).#id : undefined
+  }
+
   /** Channel slots. */
   get capacity(): number {
-    return this.#handle.capacity
+    return fast.dropperCapacity(this.#id)
   }
 
   /** Collections with more elements than this are large. */
@@ -432,8 +477,8 @@ export class Dropper {
    * @throws Error with `code === 'ERR_LAZYFREE_RELEASED'` for a released `NativeValue`.
    */
   defer(value: NativeValue | JsValue): boolean {
-    const handle = NativeValue.handleOf(value)
-    return handle !== undefined ? this.#handle.deferValue(handle) : this.#handle.deferJs(value)
+    const id = NativeValue.idOf(value)
+    return id !== undefined ? fast.dropperDefer(this.#id, id) : this.#handle.deferJs(value)
   }
 
   /**
@@ -492,16 +537,6 @@ export const defaultDropper: Dropper = Dropper.fromHandle(native.DropperHandle.d
 
 type KeyspaceHandle = Binding.KeyspaceHandle
 
-/**
- * The keyspace's hot path, registered by hand in crate/glue/fast.rs (so not
- * in binding.d.ts): plain functions over a keyspace id, at the cost of a
- * bare Node-API call. They check nothing the facade checks first.
- */
-interface FastBinding {
-  ksGet(id: number, key: string): string | Buffer | null
-  ksSet(id: number, key: string, value: unknown): boolean
-}
-const fast = native as unknown as FastBinding
 
 /** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
 export type EvictionPolicy =
@@ -1241,8 +1276,9 @@ export class Keyspace<T extends string | Buffer = string> {
 
   /** Moves the value at `key` out (the key is removed), or `null`. */
   takeValue(key: string): NativeValue | null {
-    const handle = this.#h.takeValue(checkKey(key))
-    return handle ? NativeValue.fromHandle(handle) : null
+    const h = this.#h
+    checkKey(key)
+    return NativeValue.make((id) => h.takeValue(key, id))
   }
 
   /** Counters and gauges, with Redis's `INFO` field names. */

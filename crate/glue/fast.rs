@@ -1,5 +1,6 @@
-//! The hot path: `get` and `set` as plain Node-API functions over a keyspace
-//! id, at the cost floor of a call into the addon.
+//! The hot path: keyspace `get` and `set`, `Dropper#defer` and
+//! `NativeValue#release` (and the `capacity` getter) as plain Node-API
+//! functions over ids, at the cost floor of a call into the addon.
 //!
 //! Why it exists: a `#[napi]` class method pays ~300 ns before it does
 //! anything (unwrapping `this`, checking its type tag, opening and closing a
@@ -10,10 +11,10 @@
 //! the reply once.
 //!
 //! Guarantees:
-//! - A keyspace is reached only through its id, in the table of the thread
-//!   that made it; an unknown, stale or foreign id is refused with the
-//!   `ERR_LAZYFREE_CLOSED` error the facade throws for a closed keyspace, and
-//!   never dereferences anything.
+//! - A keyspace, dropper or native value is reached only through its id, in
+//!   the table of the thread that made it; an unknown, stale or foreign id is
+//!   refused (for a keyspace, with the `ERR_LAZYFREE_CLOSED` error the facade
+//!   throws for a closed one) and never dereferences anything.
 //! - The keyspace sits in a `RefCell` shared with `KeyspaceHandle`'s methods:
 //!   a call re-entered from JavaScript that runs in the middle of another
 //!   (a getter run by an argument conversion) is refused, never aliased.
@@ -24,19 +25,23 @@
 //! - A panic in the core becomes a thrown `Error`, never an abort.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::c_void;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use napi::{sys, Env, Error, JsError, Status};
 
 use crate::convert::Converter;
+use crate::dropper::Dropper;
 use crate::error::LfError;
 use crate::glue::errors::{conv, throw};
 use crate::glue::js::{Handle, Js};
 use crate::keyspace::{Keyspace, SetOptions};
-use crate::value::Bytes;
+use crate::value::{Bytes, Value};
 
 /// One keyspace, shared by its `KeyspaceHandle` and the fast functions.
 pub struct KsCell {
@@ -45,51 +50,50 @@ pub struct KsCell {
   pub buffers: bool,
 }
 
-struct Slot {
-  generation: u64,
-  cell: Option<Rc<KsCell>>,
-}
-
 /// Ids are `index + generation * 2^24`: exact in a JavaScript number, and a
-/// slot reused by a later keyspace gets a new generation, so an old id never
-/// reaches it.
+/// slot reused later gets a new generation, so an old id never reaches it.
 const INDEX_BITS: u32 = 24;
 
-thread_local! {
-  static CELLS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+/// A thread's table of live objects of one kind, found by id.
+pub struct Registry<T> {
+  slots: Vec<(u64, Option<T>)>,
+  free: Vec<usize>,
 }
 
-/// Enters `cell` in this thread's table; returns its id (never 0).
-pub fn register(cell: Rc<KsCell>) -> f64 {
-  CELLS.with(|cells| {
-    let mut cells = cells.borrow_mut();
-    let index = match cells.iter().position(|s| s.cell.is_none()) {
-      Some(i) => i,
-      None => {
-        cells.push(Slot { generation: 0, cell: None });
-        cells.len() - 1
-      }
-    };
-    assert!(index < 1 << INDEX_BITS, "more than 16M live keyspaces on one thread");
-    let slot = &mut cells[index];
-    slot.generation += 1;
-    slot.cell = Some(cell);
-    (index as u64 + (slot.generation << INDEX_BITS)) as f64
-  })
-}
+impl<T: Clone> Registry<T> {
+  const fn new() -> Self {
+    Registry { slots: Vec::new(), free: Vec::new() }
+  }
 
-/// Removes the keyspace `id` from the table (its handle is being finalized).
-pub fn unregister(id: f64) {
-  let Some((index, generation)) = split(id) else { return };
-  // `try_with`: at thread exit the table may already be gone, and with it
-  // every keyspace it held.
-  let _ = CELLS.try_with(|cells| {
-    if let Some(slot) = cells.borrow_mut().get_mut(index) {
-      if slot.generation == generation {
-        slot.cell = None;
+  fn insert(&mut self, item: T) -> f64 {
+    let index = self.free.pop().unwrap_or_else(|| {
+      self.slots.push((0, None));
+      self.slots.len() - 1
+    });
+    assert!(index < 1 << INDEX_BITS, "more than 16M live native objects on one thread");
+    let slot = &mut self.slots[index];
+    slot.0 += 1;
+    slot.1 = Some(item);
+    (index as u64 + (slot.0 << INDEX_BITS)) as f64
+  }
+
+  fn remove(&mut self, id: f64) {
+    let Some((index, generation)) = split(id) else { return };
+    if let Some(slot) = self.slots.get_mut(index) {
+      if slot.0 == generation && slot.1.take().is_some() {
+        self.free.push(index);
       }
     }
-  });
+  }
+
+  fn get(&self, id: f64) -> Option<T> {
+    let (index, generation) = split(id)?;
+    let slot = self.slots.get(index)?;
+    if slot.0 != generation {
+      return None;
+    }
+    slot.1.clone()
+  }
 }
 
 fn split(id: f64) -> Option<(usize, u64)> {
@@ -100,16 +104,97 @@ fn split(id: f64) -> Option<(usize, u64)> {
   Some(((id & ((1 << INDEX_BITS) - 1)) as usize, id >> INDEX_BITS))
 }
 
-fn lookup(id: f64) -> Option<Rc<KsCell>> {
-  let (index, generation) = split(id)?;
-  CELLS.with(|cells| {
-    let cells = cells.borrow();
-    let slot = cells.get(index)?;
-    if slot.generation != generation {
-      return None;
+/// A native value's contents and estimate, shared by its `NativeHandle` and
+/// the fast functions; `None` once released.
+pub type NvCell = RefCell<(Option<Value>, usize)>;
+
+thread_local! {
+  static KEYSPACES: RefCell<Registry<Rc<KsCell>>> = const { RefCell::new(Registry::new()) };
+  static DROPPERS: RefCell<Registry<Arc<Dropper>>> = const { RefCell::new(Registry::new()) };
+  static NATIVES: RefCell<HashMap<u64, Rc<NvCell>, BuildHasherDefault<IdHasher>>> =
+    RefCell::new(HashMap::default());
+}
+
+/// Hashes a native value's id: ids are a counter the facade keeps, not
+/// input, so a multiply spreads them well enough.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+
+  fn write(&mut self, bytes: &[u8]) {
+    for &b in bytes {
+      self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
-    slot.cell.clone()
+  }
+
+  fn write_u64(&mut self, n: u64) {
+    self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+  }
+}
+
+/// Enters a keyspace in this thread's table; returns its id (never 0).
+pub fn register(cell: Rc<KsCell>) -> f64 {
+  KEYSPACES.with(|r| r.borrow_mut().insert(cell))
+}
+
+/// Removes keyspace `id` (its handle is being finalized).
+pub fn unregister(id: f64) {
+  // `try_with`: at thread exit the table may already be gone, and with it
+  // everything it held.
+  let _ = KEYSPACES.try_with(|r| r.borrow_mut().remove(id));
+}
+
+fn lookup(id: f64) -> Option<Rc<KsCell>> {
+  KEYSPACES.with(|r| r.borrow().get(id))
+}
+
+pub fn register_dropper(d: Arc<Dropper>) -> f64 {
+  DROPPERS.with(|r| r.borrow_mut().insert(d))
+}
+
+pub fn unregister_dropper(id: f64) {
+  let _ = DROPPERS.try_with(|r| r.borrow_mut().remove(id));
+}
+
+/// Enters a native value under `id`, which the facade chose (a counter, so
+/// no id is ever used twice); refuses an id that is not a positive safe
+/// integer or is taken.
+pub fn register_native(cell: Rc<NvCell>, id: f64) -> Result<(), LfError> {
+  let key = native_key(id)
+    .ok_or_else(|| LfError::Range(format!("native value id {id} is not a positive safe integer")))?;
+  NATIVES.with(|r| match r.borrow_mut().entry(key) {
+    std::collections::hash_map::Entry::Occupied(_) => {
+      Err(LfError::Range(format!("native value id {id} is in use already")))
+    }
+    std::collections::hash_map::Entry::Vacant(v) => {
+      v.insert(cell);
+      Ok(())
+    }
   })
+}
+
+/// Whether `id` could be registered now (see [`register_native`]).
+pub fn check_native_id(id: f64) -> Result<(), LfError> {
+  let key = native_key(id)
+    .ok_or_else(|| LfError::Range(format!("native value id {id} is not a positive safe integer")))?;
+  if NATIVES.with(|r| r.borrow().contains_key(&key)) {
+    return Err(LfError::Range(format!("native value id {id} is in use already")));
+  }
+  Ok(())
+}
+
+pub fn unregister_native(id: f64) {
+  if let Some(key) = native_key(id) {
+    let _ = NATIVES.try_with(|r| r.borrow_mut().remove(&key));
+  }
+}
+
+fn native_key(id: f64) -> Option<u64> {
+  (id >= 1.0 && id.fract() == 0.0 && id <= 9_007_199_254_740_991.0).then_some(id as u64)
 }
 
 fn closed() -> LfError {
@@ -353,13 +438,85 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
   })
 }
 
+fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {
+  let id = number(env, id)?;
+  DROPPERS
+    .with(|r| r.borrow().get(id))
+    .ok_or_else(|| lf(env, LfError::Type("dropper is not a live Dropper".into())))
+}
+
+fn native_of(env: sys::napi_env, id: Handle, name: &str) -> napi::Result<Rc<NvCell>> {
+  let id = number(env, id)?;
+  native_key(id)
+    .and_then(|key| NATIVES.with(|r| r.borrow().get(&key).cloned()))
+    .ok_or_else(|| lf(env, LfError::Type(format!("{name} is not a live NativeValue"))))
+}
+
+/// Hands a value to `dropper`; `None` when it had been released already.
+fn hand_over(env: sys::napi_env, dropper: &Dropper, native: &NvCell) -> napi::Result<Option<bool>> {
+  let taken = {
+    let mut state = native.try_borrow_mut().map_err(|_| lf(env, LfError::Type("value is in use".into())))?;
+    let bytes = std::mem::take(&mut state.1);
+    state.0.take().map(|v| (v, bytes))
+  };
+  let Some((value, bytes)) = taken else { return Ok(None) };
+  let outcome = dropper.defer(value, bytes);
+  crate::glue::dropper::report_spawn_error(&Env::from_raw(env), dropper)?;
+  Ok(Some(outcome.deferred()))
+}
+
+/// `dropperDefer(dropperId, nativeId)`: `Dropper#defer` of a `NativeValue`.
+unsafe extern "C" fn dropper_defer(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [dropper, native] = unsafe { args::<2>(env, info) }?;
+    let dropper = dropper_of(env, dropper)?;
+    let native = native_of(env, native, "value")?;
+    match hand_over(env, &dropper, &native)? {
+      Some(deferred) => boolean(env, deferred),
+      None => Err(lf(env, LfError::released())),
+    }
+  })
+}
+
+/// `nativeRelease(nativeId, dropperId)`: `NativeValue#release`; `false` when
+/// it had been released already.
+unsafe extern "C" fn native_release(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [native, dropper] = unsafe { args::<2>(env, info) }?;
+    let native = native_of(env, native, "this")?;
+    let dropper = dropper_of(env, dropper)?;
+    boolean(env, hand_over(env, &dropper, &native)?.unwrap_or(false))
+  })
+}
+
+/// `dropperCapacity(dropperId)`: the channel's slots.
+unsafe extern "C" fn dropper_capacity(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [dropper] = unsafe { args::<1>(env, info) }?;
+    let capacity = dropper_of(env, dropper)?.capacity() as f64;
+    let mut r = ptr::null_mut();
+    // SAFETY: `env` belongs to the running callback.
+    check(unsafe { sys::napi_create_double(env, capacity, &mut r) }, "create_double")?;
+    Ok(r)
+  })
+}
+
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// Adds the fast functions to the module's exports.
 pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> napi::Result<()> {
   use napi::JsValue;
   let exports = exports.raw();
-  let functions: [(&str, Callback); 2] = [("ksGet", ks_get), ("ksSet", ks_set)];
+  let functions: [(&str, Callback); 5] = [
+    ("ksGet", ks_get),
+    ("ksSet", ks_set),
+    ("dropperDefer", dropper_defer),
+    ("nativeRelease", native_release),
+    ("dropperCapacity", dropper_capacity),
+  ];
   for (name, cb) in functions {
     let mut f = ptr::null_mut();
     // SAFETY: `env` is the module's; the name's bytes and length are ours;

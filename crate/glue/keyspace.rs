@@ -559,15 +559,27 @@ impl KeyspaceHandle {
         Ok(())
       }
       Err(refused) => {
-        *value = NativeHandle::with_bytes(refused.value, bytes);
+        value.put_back(refused.value, bytes);
         Err(throw(&env, refused.error))
       }
     }
   }
 
-  #[napi]
-  pub fn take_value(&mut self, key: String) -> Option<NativeHandle> {
-    self.ks().take_value(&key).map(|(value, bytes)| NativeHandle::with_bytes(value, bytes))
+  /// `id`: the number the fast functions will find the value by, from the
+  /// facade's counter. Checked before the key is touched.
+  #[napi(catch_unwind)]
+  pub fn take_value(&mut self, env: Env, key: String, id: f64) -> Result<Option<NativeHandle>> {
+    fast::check_native_id(id).map_err(|e| throw(&env, e))?;
+    let Some((value, bytes)) = self.ks().take_value(&key) else { return Ok(None) };
+    match NativeHandle::with_bytes(value, bytes, id) {
+      Ok(handle) => Ok(Some(handle)),
+      Err((e, value)) => {
+        // Not reached (the id was checked above); if it were, the value
+        // goes back where it was, so nothing is lost.
+        let _ = self.ks().set_value(&key, value, bytes);
+        Err(throw(&env, e))
+      }
+    }
   }
 
   #[napi]
