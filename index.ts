@@ -95,6 +95,7 @@ const native = loadBinding()
 interface FastBinding {
   ksGet(id: number, key: string): string | Buffer | null
   ksSet(id: number, key: string, value: unknown): boolean
+  ksMget(id: number, ...keys: string[]): Array<string | Buffer | null>
   dropperDefer(dropperId: number, nativeId: number): boolean
   nativeRelease(nativeId: number, dropperId: number): boolean
   dropperCapacity(dropperId: number): number
@@ -1031,7 +1032,9 @@ export class Keyspace<T extends string | Buffer = string> {
    * holds another kind (no `WRONGTYPE`, as Redis's `MGET`).
    */
   mget(...keys: string[]): Array<T | null> {
-    return this.#h.mget(checkKeys(keys, 'mget')) as Array<T | null>
+    // Closed: #h throws ERR_LAZYFREE_CLOSED before any key is looked at, as before.
+    if (this.#id === 0) return this.#h.mget(keys) as Array<T | null>
+    return fast.ksMget(this.#id, ...checkKeys(keys, 'mget')) as Array<T | null>
   }
 
   /**

@@ -438,6 +438,86 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
   })
 }
 
+/// `ksMget(id, ...keys)`: MGET; the keys come as arguments, so reading them
+/// takes no call per key beyond copying its text.
+unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    const STACK_ARGS: usize = 128;
+    let mut argc = STACK_ARGS;
+    let mut stack_args = [ptr::null_mut(); STACK_ARGS];
+    // SAFETY: Node-API's arguments to this callback; `stack_args` has room
+    // for `argc` values.
+    check(
+      unsafe {
+        sys::napi_get_cb_info(env, info, &mut argc, stack_args.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
+      },
+      "get_cb_info",
+    )?;
+    let mut heap_args = Vec::new();
+    let argv: &[sys::napi_value] = if argc <= STACK_ARGS {
+      &stack_args[..argc]
+    } else {
+      heap_args.resize(argc, ptr::null_mut());
+      // SAFETY: as above; `heap_args` holds `argc` values.
+      check(
+        unsafe {
+          sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            heap_args.as_mut_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+          )
+        },
+        "get_cb_info",
+      )?;
+      &heap_args[..argc]
+    };
+    let Some((&id, keys)) = argv.split_first() else {
+      return Err(lf(env, closed()));
+    };
+    let cell = lookup(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
+    // Every key's text in one buffer; `ends[i]` is where key i ends.
+    let mut text = Vec::with_capacity(keys.len() * 16);
+    let mut ends = Vec::with_capacity(keys.len());
+    let mut stack = [0u8; STACK_KEY];
+    for (i, &key) in keys.iter().enumerate() {
+      let key =
+        read_key(env, Handle::from_raw(key), &|| format!("keys[{i}]"), &mut stack).map_err(|e| lf(env, e))?;
+      text.extend_from_slice(key.bytes());
+      ends.push(text.len());
+    }
+    let text =
+      std::str::from_utf8(&text).map_err(|_| lf(env, LfError::Type("keys are not valid text".into())))?;
+    let mut start = 0;
+    let names: Vec<&str> = ends
+      .iter()
+      .map(|&end| {
+        // Each key was whole UTF-8, so every boundary is a char boundary.
+        let name = &text[start..end];
+        start = end;
+        name
+      })
+      .collect();
+    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+    let values = ks.mget(&names);
+    let mut array = ptr::null_mut();
+    // SAFETY: `env` belongs to the running callback.
+    check(unsafe { sys::napi_create_array_with_length(env, values.len(), &mut array) }, "create_array")?;
+    let nothing = null(env)?;
+    for (i, value) in values.into_iter().enumerate() {
+      let item = match value {
+        Some(bytes) => bulk(env, bytes, cell.buffers)?,
+        None => nothing,
+      };
+      // SAFETY: `array` and `item` are values of this callback.
+      check(unsafe { sys::napi_set_element(env, array, i as u32, item) }, "set_element")?;
+    }
+    Ok(array)
+  })
+}
+
 fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {
   let id = number(env, id)?;
   DROPPERS
@@ -510,8 +590,9 @@ type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> 
 pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> napi::Result<()> {
   use napi::JsValue;
   let exports = exports.raw();
-  let functions: [(&str, Callback); 5] = [
+  let functions: [(&str, Callback); 6] = [
     ("ksGet", ks_get),
+    ("ksMget", ks_mget),
     ("ksSet", ks_set),
     ("dropperDefer", dropper_defer),
     ("nativeRelease", native_release),
