@@ -134,6 +134,8 @@ pub struct Keyspace {
   dropper: Arc<Dropper>,
   clock: Arc<dyn Clock>,
   rng: Rng,
+  /// Where active expiry's walk over the table resumes (a SCAN cursor).
+  expire_cursor: u64,
   counters: Counters,
 }
 
@@ -146,7 +148,15 @@ impl Keyspace {
   /// A keyspace reading time from `clock`.
   pub fn with_clock(config: Config, dropper: Arc<Dropper>, clock: Arc<dyn Clock>) -> Keyspace {
     let rng = config.seed.map(Rng::new).unwrap_or_else(Rng::from_entropy);
-    Keyspace { table: Table::default(), config, dropper, clock, rng, counters: Counters::default() }
+    Keyspace {
+      table: Table::default(),
+      config,
+      dropper,
+      clock,
+      rng,
+      expire_cursor: 0,
+      counters: Counters::default(),
+    }
   }
 
   pub fn config(&self) -> &Config {
