@@ -52,7 +52,7 @@ impl Keyspace {
     }
   }
 
-  fn expire_key(&mut self, key: &str) {
+  pub(super) fn expire_key(&mut self, key: &str) {
     self.remove_key(key, Removal::Expire);
     self.counters.expired_keys += 1;
   }

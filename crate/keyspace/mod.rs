@@ -202,8 +202,12 @@ impl Keyspace {
   /// a hit or a miss, and refreshes the LRU clock.
   fn lookup_read(&mut self, key: &str) -> Option<&Entry> {
     let now = self.now_ms();
-    self.expire_if_needed(key, now);
-    match self.table.touch(key, now) {
+    // One hash for both probes (the second finds the slot in cache).
+    let hash = self.table.hash_key(key);
+    if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
+      self.expire_key(key);
+    }
+    match self.table.touch_hashed(hash, key, now) {
       Some(e) => {
         self.counters.hits += 1;
         Some(e)
@@ -245,8 +249,16 @@ impl Keyspace {
   /// The live entry at `key` for a write command: applies lazy expiry; no
   /// statistics, as Redis's `lookupKeyWrite`.
   fn lookup_write(&mut self, key: &str, now: u64) -> Option<&Entry> {
-    self.expire_if_needed(key, now);
-    self.table.get(key)
+    let hash = self.table.hash_key(key);
+    self.lookup_write_hashed(hash, key, now)
+  }
+
+  /// [`Self::lookup_write`] with the key's hash (`Table::hash_key`).
+  fn lookup_write_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
+    if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
+      self.expire_key(key);
+    }
+    self.table.get_hashed(hash, key)
   }
 
   /// A write to a value that must be of `kind` when present.

@@ -16,7 +16,7 @@ use crate::value::{Kind, Value};
 use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
 use super::lazy::Removal;
 use super::table::{entry_memory, Entry};
-use super::Keyspace;
+use super::{Key, Keyspace};
 
 /// Largest string a command may build (Redis: `proto-max-bulk-len`, 512 MiB).
 pub const MAX_STRING_LEN: usize = 512 * 1024 * 1024;
@@ -87,7 +87,8 @@ impl Keyspace {
     if ttl_ms > i64::MAX - now as i64 {
       return Err(invalid_expire("set"));
     }
-    let old = self.lookup_write(key, now).map(|e| entry_memory(key.len(), e.bytes));
+    let hash = self.table.hash_key(key);
+    let old = self.lookup_write_hashed(hash, key, now).map(|e| entry_memory(key.len(), e.bytes));
     if (opts.nx && old.is_some()) || (opts.xx && old.is_none()) {
       return Ok(false);
     }
@@ -95,14 +96,12 @@ impl Keyspace {
     self.reserve(entry_memory(key.len(), bytes).saturating_sub(old.unwrap_or(0)), &[key])?;
     let at = if ttl_ms > 0 { now + ttl_ms as u64 } else { 0 };
     if old.is_some() {
-      let (old_value, old_bytes) = self.table.replace(key, Value::String(value), bytes).expect("present");
-      if !opts.keep_ttl {
-        self.table.set_expiry(key, at);
-      }
-      self.table.touch(key, now);
+      let expiry = (!opts.keep_ttl).then_some(at);
+      let (old_value, old_bytes) =
+        self.table.overwrite_hashed(hash, key, Value::String(value), bytes, expiry, now).expect("present");
       self.dispose(old_value, old_bytes, Removal::Overwrite);
     } else {
-      self.insert_new(key, Value::String(value), bytes, at, now);
+      self.table.insert_hashed(hash, Key::from(key), Value::String(value), bytes, at, now);
     }
     Ok(true)
   }

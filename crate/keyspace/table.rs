@@ -358,8 +358,55 @@ impl Table {
   }
 
   pub fn get(&self, key: &str) -> Option<&Entry> {
-    let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
+    self.get_hashed(self.hash_key(key), key)
+  }
+
+  /// The hash this table files `key` under: a command that looks a key up
+  /// several times computes it once and passes it to the `_hashed` methods.
+  pub fn hash_key(&self, key: &str) -> u64 {
+    self.hash(key.as_bytes())
+  }
+
+  /// [`Self::get`] with the key's [`Self::hash_key`].
+  pub fn get_hashed(&self, hash: u64, key: &str) -> Option<&Entry> {
+    let at = self.locate(hash, key.as_bytes())?;
     Some(self.at(at))
+  }
+
+  /// [`Self::touch`] with the key's [`Self::hash_key`].
+  pub fn touch_hashed(&mut self, hash: u64, key: &str, now_ms: u64) -> Option<&Entry> {
+    self.rehash_step();
+    let at = self.locate(hash, key.as_bytes())?;
+    let e = self.at_mut(at);
+    e.last_access_ms = now_ms;
+    Some(e)
+  }
+
+  /// SET's overwrite of a present key in one lookup: swaps in `value`,
+  /// sets the expiry time when `expiry` is given (0 clears it), refreshes
+  /// the LRU clock; returns the old value and its estimate.
+  pub fn overwrite_hashed(
+    &mut self,
+    hash: u64,
+    key: &str,
+    value: Value,
+    bytes: usize,
+    expiry: Option<u64>,
+    now_ms: u64,
+  ) -> Option<(Value, usize)> {
+    let at = self.locate(hash, key.as_bytes())?;
+    let entry = self.at_mut(at);
+    let old_bytes = std::mem::replace(&mut entry.bytes, bytes);
+    let old = std::mem::replace(&mut entry.value, value);
+    entry.last_access_ms = now_ms;
+    let mut volatile_change = 0isize;
+    if let Some(at_ms) = expiry {
+      volatile_change = isize::from(at_ms != 0) - isize::from(entry.expires_at_ms != 0);
+      entry.expires_at_ms = at_ms;
+    }
+    self.volatile = self.volatile.checked_add_signed(volatile_change).expect("volatile count below zero");
+    self.used = self.used - old_bytes + bytes;
+    Some((old, old_bytes))
   }
 
   pub fn get_mut(&mut self, key: &str) -> Option<EntryMut<'_>> {
@@ -385,6 +432,20 @@ impl Table {
   /// Adds a key that is not present.
   pub fn insert(&mut self, key: Key, value: Value, bytes: usize, expires_at_ms: u64, now_ms: u64) {
     let hash = self.hash(key.as_bytes());
+    self.insert_hashed(hash, key, value, bytes, expires_at_ms, now_ms);
+  }
+
+  /// [`Self::insert`] with the key's [`Self::hash_key`].
+  pub fn insert_hashed(
+    &mut self,
+    hash: u64,
+    key: Key,
+    value: Value,
+    bytes: usize,
+    expires_at_ms: u64,
+    now_ms: u64,
+  ) {
+    debug_assert_eq!(hash, self.hash(key.as_bytes()));
     debug_assert!(self.locate(hash, key.as_bytes()).is_none());
     self.rehash_step();
     self.make_room();
