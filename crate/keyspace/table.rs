@@ -38,6 +38,9 @@ use crate::value::Value;
 /// Slots of the old table moved per mutating call while a resize runs.
 pub const REHASH_STEP: usize = 64;
 
+/// Slots cut from the old table's end between two hand-backs of its memory.
+const RELEASE_SLOTS: usize = 1 << 17;
+
 /// Smallest table, in slots.
 const MIN_SLOTS: usize = 16;
 
@@ -599,6 +602,13 @@ impl Table {
       old.tags.truncate(start);
       old.entries.truncate(start);
       done += end - start;
+    }
+    // Hand the cut part back to the allocator a megabyte or so at a time,
+    // rather than the whole old table (tens of MB at millions of keys) in
+    // the one call that finishes the resize.
+    if old.entries.capacity() - old.entries.len() >= RELEASE_SLOTS {
+      old.entries.shrink_to_fit();
+      old.tags.shrink_to_fit();
     }
     if old.live > 0 {
       self.old = Some(old);
