@@ -739,7 +739,8 @@ function checkKey(key: unknown, name = 'key'): string {
 
 function checkKeys(keys: unknown[], command: string): string[] {
   if (keys.length === 0) throw new TypeError(`${command} needs at least one key`)
-  keys.forEach((key, i) => checkKey(key, `keys[${i}]`))
+  // The argument's name is built only for a key that is refused.
+  for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'string') checkKey(keys[i], `keys[${i}]`)
   return keys as string[]
 }
 

@@ -204,6 +204,12 @@ impl Keyspace {
     let now = self.now_ms();
     // One hash for both probes (the second finds the slot in cache).
     let hash = self.table.hash_key(key);
+    self.lookup_read_hashed(hash, key, now)
+  }
+
+  /// [`Self::lookup_read`] with the key's hash (`Table::hash_key`) and the
+  /// command's time, for commands that read many keys.
+  fn lookup_read_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
     if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
       self.expire_key(key);
     }

@@ -121,12 +121,16 @@ impl Keyspace {
   /// another kind (no `WRONGTYPE`, as Redis). Each key is looked up as GET
   /// looks it up (lazy expiry, hit or miss, LRU clock).
   pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&Bytes>> {
-    for key in keys {
-      self.lookup_read(key);
+    // One clock read for the command, one hash per key.
+    let now = self.now_ms();
+    let hashes: Vec<u64> = keys.iter().map(|key| self.table.hash_key(key)).collect();
+    for (key, &hash) in keys.iter().zip(&hashes) {
+      self.lookup_read_hashed(hash, key, now);
     }
     keys
       .iter()
-      .map(|key| match self.table.get(key) {
+      .zip(hashes)
+      .map(|(key, hash)| match self.table.get_hashed(hash, key) {
         Some(Entry { value: Value::String(b), .. }) => Some(b),
         _ => None,
       })
