@@ -17,6 +17,7 @@ export declare class DropperHandle {
   constructor(capacity: number, threshold: number, name: string)
   /** This environment's default dropper. */
   static defaultDropper(): DropperHandle
+  get id(): number
   get capacity(): number
   get threshold(): number
   get closed(): boolean
@@ -34,6 +35,8 @@ export declare class DropperHandle {
 
 export declare class KeyspaceHandle {
   constructor(config: KeyspaceConfig, dropper: DropperHandle)
+  /** The number `ksGet`/`ksSet` find this keyspace by, on this thread. */
+  get id(): number
   get size(): number
   exists(keys: Array<string>): number
   type(key: string): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'
@@ -110,7 +113,11 @@ export declare class KeyspaceHandle {
   zincrby(key: string, increment: number, member: unknown): number
   /** Moves `value`'s contents in; on a refusal (OOM) they are put back. */
   setValue(key: string, value: NativeHandle): void
-  takeValue(key: string): NativeHandle | null
+  /**
+   * `id`: the number the fast functions will find the value by, from the
+   * facade's counter. Checked before the key is touched.
+   */
+  takeValue(key: string, id: number): NativeHandle | null
   info(): KeyspaceInfo
   /** One active expiry cycle with a time budget in milliseconds. */
   activeExpireCycle(budgetMs: number): ExpireCycle
@@ -120,11 +127,15 @@ export declare class NativeHandle {
   /**
    * Converts `value` by the contract's rules into a value of `kind`
    * (`'auto'` infers it), naming bad parts from `root`.
+   * `id`: the number the fast functions will find it by, from the
+   * facade's counter.
    */
-  static convert(value: unknown, kind: string, root: string): NativeHandle
+  static convert(value: unknown, kind: string, root: string, id: number): NativeHandle
   get kind(): 'string' | 'list' | 'hash' | 'set' | 'zset'
   get length(): number
   get memoryUsage(): number
+  /** The number `dropperDefer`/`nativeRelease` find this value by. */
+  get id(): number
   get released(): boolean
   toJs(buffers: boolean): unknown
   /**
@@ -206,7 +217,11 @@ export declare class SharedKeyspaceHandle {
    * back.
    */
   setValue(key: string, value: NativeHandle): void
-  takeValue(key: string): NativeHandle | null
+  /**
+   * `id`: the number the fast functions will find the value by, from the
+   * facade's counter. Checked before the key is touched.
+   */
+  takeValue(key: string, id: number): NativeHandle | null
   info(): KeyspaceInfo
   /**
    * One active expiry slice over every shard (the expiry thread runs them
@@ -267,6 +282,14 @@ export interface KeyspaceInfo {
 }
 
 /**
+ * @internal The first id of a block of 2^32 native value ids, for one copy
+ * of the facade. Copies loaded in one thread (a second copy in
+ * `node_modules`, a `vm` or Jest realm) take distinct blocks, so their
+ * values never claim the same id in the thread's table.
+ */
+export declare function nativeIdBlock(): number
+
+/**
  * An identity of a `NativeValue`'s storage that survives moves and is the
  * same for two handles exactly when they hold the same allocation: the
  * address of its first buffer, mixed with a per-process key so no address
@@ -274,6 +297,12 @@ export interface KeyspaceInfo {
  * that show a move between threads copies nothing.
  */
 export declare function nativeValueStorageId(value: NativeHandle): string | null
+
+/**
+ * Does nothing: the floor of a call into this addon (an exported function,
+ * no arguments, no result), which the benchmarks compare every call with.
+ */
+export declare function noop(): void
 
 /** One SCAN step: the next cursor (0 when done) and the keys found. */
 export interface ScanStep {

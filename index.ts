@@ -85,6 +85,37 @@ function loadBinding(): typeof Binding {
   }
 }
 const native = loadBinding()
+
+/**
+ * The hot path, registered by hand in crate/glue/fast.rs (so not in
+ * binding.d.ts): plain functions over the ids of keyspaces, droppers and
+ * native values, at the cost of a bare Node-API call. They check nothing
+ * the facade checks first.
+ */
+interface FastBinding {
+  ksGet(id: number, key: string): string | Buffer | null
+  ksSet(id: number, key: string, value: unknown): boolean
+  ksMget(id: number, ...keys: string[]): Array<string | Buffer | null>
+  dropperDefer(dropperId: number, nativeId: number): boolean
+  nativeRelease(nativeId: number, dropperId: number): boolean
+  dropperCapacity(dropperId: number): number
+}
+const fast = native as unknown as FastBinding
+
+/**
+ * Ids of native values (see `NativeValue.make`), from a block of 2^32 the
+ * addon hands this copy of the module: copies loaded in one thread never
+ * pick the same id.
+ */
+let nativeIdNext = 0
+let nativeIdEnd = 0
+function nextNativeId(): number {
+  if (nativeIdNext === nativeIdEnd) {
+    nativeIdNext = native.nativeIdBlock()
+    nativeIdEnd = nativeIdNext + 2 ** 32
+  }
+  return ++nativeIdNext
+}
 // --- end native loader ---
 
 type NativeHandle = Binding.NativeHandle
@@ -244,9 +275,12 @@ export class NativeValue {
   readonly #handle: NativeHandle
   /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`; marks a NativeValue across copies. */
   readonly lazyfree: symbol = NATIVE_VALUE_BRAND
+  /** The handle's id for the fast functions (see `nextNativeId`). */
+  readonly #id: number
 
-  private constructor(handle: NativeHandle) {
+  private constructor(handle: NativeHandle, id: number) {
     this.#handle = handle
+    this.#id = id
   }
 
   /** @internal The native handle, for another copy of this module. */
@@ -255,8 +289,18 @@ export class NativeValue {
   }
 
   /** @internal Wraps a native handle; used by the keyspace. */
-  static fromHandle(handle: NativeHandle): NativeValue {
-    return new NativeValue(handle)
+  /**
+   * @internal Makes the native handle through `create(id)` with a fresh id
+   * (from this copy's block, see `nextNativeId`; never reused) and wraps it.
+   */
+  static make(create: (id: number) => NativeHandle | null): NativeValue | null {
+    const id = nextNativeId()
+    const handle = create(id)
+    return handle ? new NativeValue(handle, id) : null
+  }
+
+  static #make(create: (id: number) => NativeHandle): NativeValue {
+    return NativeValue.make(create) as NativeValue
   }
 
   /** @internal The native handle of `value`, or `undefined` when it is not a `NativeValue`. */
@@ -264,6 +308,11 @@ export class NativeValue {
     if (value instanceof Object && #handle in value) return (value as NativeValue).#handle
     const handle = foreignHandle(value, NATIVE_VALUE_BRAND)
     return handle as NativeHandle | undefined
+  }
+
+  /** @internal The native id of `value`, or `undefined` when it is not a `NativeValue`. */
+  static idOf(value: unknown): number | undefined {
+    return value instanceof Object && #handle in value ? (value as NativeValue).#id : undefined
   }
 
   /**
@@ -274,7 +323,7 @@ export class NativeValue {
    *   `value[3]` or `value.get("k")`) and what was found; nothing is created.
    */
   static from(value: JsValue): NativeValue {
-    return new NativeValue(native.NativeHandle.convert(value, 'auto', 'value'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(value, 'auto', 'value', id))
   }
 
   /**
@@ -282,7 +331,7 @@ export class NativeValue {
    * @throws TypeError when `s` is not a scalar.
    */
   static string(s: Scalar): NativeValue {
-    return new NativeValue(native.NativeHandle.convert(s, 'string', 's'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(s, 'string', 's', id))
   }
 
   /**
@@ -291,7 +340,7 @@ export class NativeValue {
    */
   static list(items: Iterable<Scalar>): NativeValue {
     const array = arrayOf(items, 'items', 'an array or iterable of scalars')
-    return new NativeValue(native.NativeHandle.convert(array, 'list', 'items'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(array, 'list', 'items', id))
   }
 
   /**
@@ -300,7 +349,7 @@ export class NativeValue {
    */
   static set(members: Iterable<Scalar>): NativeValue {
     const source = members instanceof Set ? members : arrayOf(members, 'members', 'a Set, array or iterable of scalars')
-    return new NativeValue(native.NativeHandle.convert(source, 'set', 'members'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(source, 'set', 'members', id))
   }
 
   /**
@@ -311,7 +360,7 @@ export class NativeValue {
   static hash(entries: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): NativeValue {
     if (ArrayBuffer.isView(entries)) throw binaryAsEntries(entries, 'entries')
     const source = entries instanceof Map || !isIterable(entries) ? entries : Array.from(entries)
-    return new NativeValue(native.NativeHandle.convert(source, 'hash', 'entries'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(source, 'hash', 'entries', id))
   }
 
   /**
@@ -323,7 +372,7 @@ export class NativeValue {
    */
   static zset(entries: Iterable<readonly [member: Scalar, score: number]>): NativeValue {
     const array = arrayOf(entries, 'entries', 'an array or iterable of [member, score] pairs')
-    return new NativeValue(native.NativeHandle.convert(array, 'zset', 'entries'))
+    return NativeValue.#make((id) => native.NativeHandle.convert(array, 'zset', 'entries', id))
   }
 
   /** The kind of value: `'string' | 'list' | 'hash' | 'set' | 'zset'`. Kept after release. */
@@ -378,11 +427,14 @@ export class NativeValue {
    * @returns `true` if it was handed to the dropper thread, `false` if freed inline.
    */
   release(dropper: Dropper = defaultDropper): boolean {
-    const target = Dropper.handleOf(dropper)
-    if (target === undefined) {
+    const target = Dropper.idOf(dropper)
+    if (target !== undefined) return fast.nativeRelease(this.#id, target)
+    // A Dropper of another copy of this module has no id here.
+    const foreign = Dropper.handleOf(dropper)
+    if (foreign === undefined) {
       throw new TypeError(`dropper is ${describe(dropper)}; expected a Dropper (or nothing, for defaultDropper)`)
     }
-    return this.#handle.release(target)
+    return this.released ? false : foreign.deferValue(this.#handle)
   }
 }
 
@@ -435,6 +487,8 @@ export class Dropper {
   readonly #handle: DropperHandle
   /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`; marks a Dropper across copies. */
   readonly lazyfree: symbol = DROPPER_BRAND
+  /** The handle's id for the fast functions. */
+  readonly #id: number
 
   /**
    * Starts a dropper and its thread.
@@ -448,11 +502,13 @@ export class Dropper {
   constructor(options?: DropperOptions) {
     if (adopting !== undefined) {
       this.#handle = adopting
+      this.#id = adopting.id
       adopting = undefined
       return
     }
     const { capacity = 4096, threshold = 64, name = 'lazyfree-drop' } = checkOptions(options)
     this.#handle = new native.DropperHandle(capacity, threshold, name)
+    this.#id = this.#handle.id
   }
 
   /** @internal Wraps a native handle (the default dropper). */
@@ -473,9 +529,14 @@ export class Dropper {
     return this.#handle
   }
 
+  /** @internal The native id of `value`, or `undefined` when it is not a `Dropper`. */
+  static idOf(value: unknown): number | undefined {
+    return value instanceof Object && #handle in value ? (value as Dropper).#id : undefined
+  }
+
   /** Channel slots. */
   get capacity(): number {
-    return this.#handle.capacity
+    return fast.dropperCapacity(this.#id)
   }
 
   /** Collections with more elements than this are large. */
@@ -502,6 +563,9 @@ export class Dropper {
    * @throws Error with `code === 'ERR_LAZYFREE_RELEASED'` for a released `NativeValue`.
    */
   defer(value: NativeValue | JsValue): boolean {
+    const id = NativeValue.idOf(value)
+    if (id !== undefined) return fast.dropperDefer(this.#id, id)
+    // A NativeValue of another copy of this module has no id here.
     const handle = NativeValue.handleOf(value)
     return handle !== undefined ? this.#handle.deferValue(handle) : this.#handle.deferJs(value)
   }
@@ -562,6 +626,7 @@ export const defaultDropper: Dropper = Dropper.fromHandle(native.DropperHandle.d
 
 type KeyspaceHandle = Binding.KeyspaceHandle
 type SharedKeyspaceHandle = Binding.SharedKeyspaceHandle
+
 
 /** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
 export type EvictionPolicy =
@@ -793,7 +858,13 @@ function notWellFormed(s: string, name: string): TypeError {
 
 function checkKeys(keys: unknown[], command: string): string[] {
   if (keys.length === 0) throw new TypeError(`${command} needs at least one key`)
-  keys.forEach((key, i) => checkKey(key, `keys[${i}]`))
+  // The argument's name is built only for a key that is refused.
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    if (typeof key !== 'string' || !(key as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      checkKey(key, `keys[${i}]`)
+    }
+  }
   return keys as string[]
 }
 
@@ -926,6 +997,8 @@ export class Keyspace<T extends string | Buffer = string> {
   #handle: KeyspaceHandle | SharedKeyspaceHandle | undefined
   /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`. */
   readonly lazyfree: symbol = KEYSPACE_BRAND
+  /** The handle's id for the fast functions; 0 for a shared keyspace (it has none) and once closed. */
+  #id = 0
   #expiry: { stop(): void } | undefined
   #buffers: boolean
   #name: string | undefined
@@ -949,6 +1022,7 @@ export class Keyspace<T extends string | Buffer = string> {
     this.#buffers = config.returnBuffers
     const handle = new native.KeyspaceHandle(config, dropper)
     this.#handle = handle
+    this.#id = handle.id
     if (hz > 0) this.#expiry = startActiveExpiry(handle, hz)
   }
 
@@ -1125,7 +1199,13 @@ export class Keyspace<T extends string | Buffer = string> {
    *   (`syntax error`); `code === 'OOM'` when it does not fit.
    */
   set(key: string, value: Scalar, options?: SetOptions): boolean {
-    if (options === undefined) return this.#h.set(checkKey(key), value)
+    if (options === undefined) {
+      // Anything but a string key takes the checked path (same errors, same
+      // order), as do a shared keyspace and a closed one (id 0).
+      return typeof key === 'string' && this.#id !== 0
+        ? fast.ksSet(this.#id, key, value)
+        : this.#h.set(checkKey(key), value)
+    }
     const o = optionsObject(options, 'options', SET_OPTIONS)
     // Options are read before the handle (see flush).
     const ex = o.ex === undefined ? undefined : checkInteger(o.ex, 'options.ex')
@@ -1144,7 +1224,10 @@ export class Keyspace<T extends string | Buffer = string> {
    *   with `takeValue(key)` and `toJS('buffer')`.
    */
   get(key: string): T | null {
-    return this.#h.get(checkKey(key)) as T | null
+    // A shared keyspace and a closed one (id 0) take the checked path.
+    return (
+      typeof key === 'string' && this.#id !== 0 ? fast.ksGet(this.#id, key) : this.#h.get(checkKey(key))
+    ) as T | null
   }
 
   /**
@@ -1152,7 +1235,10 @@ export class Keyspace<T extends string | Buffer = string> {
    * holds another kind (no `WRONGTYPE`, as Redis's `MGET`).
    */
   mget(...keys: string[]): Array<T | null> {
-    return this.#h.mget(checkKeys(keys, 'mget')) as Array<T | null>
+    // Shared, or closed (#h throws ERR_LAZYFREE_CLOSED before any key is
+    // looked at): the handle's method.
+    if (this.#id === 0) return this.#h.mget(checkKeys(keys, 'mget')) as Array<T | null>
+    return fast.ksMget(this.#id, ...checkKeys(keys, 'mget')) as Array<T | null>
   }
 
   /**
@@ -1449,8 +1535,9 @@ export class Keyspace<T extends string | Buffer = string> {
 
   /** Moves the value at `key` out (the key is removed), or `null`. */
   takeValue(key: string): NativeValue | null {
-    const handle = this.#h.takeValue(checkKey(key))
-    return handle ? NativeValue.fromHandle(handle) : null
+    const h = this.#h
+    checkKey(key)
+    return NativeValue.make((id) => h.takeValue(key, id))
   }
 
   /** Counters and gauges, with Redis's `INFO` field names. */
@@ -1490,6 +1577,7 @@ export class Keyspace<T extends string | Buffer = string> {
     this.#expiry?.stop()
     this.#expiry = undefined
     this.#handle = undefined
+    this.#id = 0
   }
 
 }

@@ -5,6 +5,7 @@
 // inline for a named reason.
 import test from 'ava'
 import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
@@ -585,4 +586,38 @@ test.serial('capacity is bounded at 2^20, and a dropper at the bound starts quic
   t.log(`new Dropper({ capacity: 2 ** 20 }): ${ms.toFixed(1)} ms`)
   t.true(ms < 250, `constructor took ${ms.toFixed(1)} ms`)
   return d.close()
+})
+
+test('defer and release through the fast functions find values by id and refuse unknown ids', async (t) => {
+  const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
+  const dropper = new Dropper()
+  const items = Array.from({ length: 100 }, (_, i) => `item-${i}`)
+  const a = NativeValue.list(items)
+  const b = NativeValue.list(items)
+  t.true(dropper.defer(a))
+  t.true(a.released)
+  t.throws(() => dropper.defer(a), { code: 'ERR_LAZYFREE_RELEASED' })
+  t.true(b.release(dropper))
+  t.false(b.release(dropper))
+  // Ids nothing was registered under: refused, nothing touched.
+  const dropperId = 0 // no dropper's id
+  for (const id of [0, -1, 1.5, 2 ** 60, 'x']) {
+    t.throws(() => binding.dropperDefer(dropperId, id), { instanceOf: TypeError })
+    t.throws(() => binding.nativeRelease(id, dropperId), { instanceOf: TypeError })
+    t.throws(() => binding.dropperCapacity(id), { instanceOf: TypeError, message: 'dropper is not a live Dropper' })
+  }
+  // An id taken already cannot be reused for another value.
+  const NativeHandle = binding.NativeHandle as unknown as { convert(...a: unknown[]): unknown }
+  const convert = (...a: unknown[]) => NativeHandle.convert(...a)
+  const held = convert('x', 'string', 's', 2 ** 52)
+  t.truthy(held)
+  t.throws(() => convert('y', 'string', 's', 2 ** 52), {
+    instanceOf: RangeError,
+    message: `native value id ${2 ** 52} is in use already`,
+  })
+  t.throws(() => convert('y', 'string', 's', 0.5), { instanceOf: RangeError, message: 'native value id 0.5 is not a positive safe integer' })
+  await dropper.drain()
+  t.is(dropper.stats().deferred, 2)
+  t.is(dropper.capacity, 4096)
+  await dropper.close()
 })

@@ -3,6 +3,7 @@
 // dropper's counters; time-based behaviour (expiry) is asserted by polling
 // for the outcome with a deadline.
 import test from 'ava'
+import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Dropper, Keyspace, NativeValue, type KeyspaceOptions } from '../index'
 
@@ -197,7 +198,7 @@ test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t)
   t.deepEqual(ks.mget('a', 'b'), ['kept', null])
   t.is(ks.size, 1)
 
-  const { ks: small } = fresh({ hz: 0, maxMemory: 2000 })
+  const { ks: small } = fresh({ hz: 0, maxMemory: 1000 })
   const entries = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v']))
   t.throws(() => small.mset(entries), OOM)
   t.is(small.size, 0, 'no key of the refused batch was written')
@@ -205,25 +206,30 @@ test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t)
   t.is(small.size, 2)
 })
 
-test('scan walks every key once when nothing changes, count keys per call', (t) => {
+test('scan walks every key once when nothing changes, about count slots per call', (t) => {
   const { ks } = fresh({ hz: 0 })
   for (let i = 0; i < 95; i++) ks.set(`key:${i}`, 'v')
   ks.rpush('list', 'x')
-  const seen: string[] = []
-  let cursor = 0
-  let calls = 0
-  do {
-    const [next, keys] = ks.scan(cursor, { count: 8 })
-    t.true(keys.length <= 8)
-    seen.push(...keys)
-    cursor = next
-    calls++
-  } while (cursor !== 0)
-  t.is(calls, 12)
+  const walk = (options?: { count?: number }) => {
+    const seen: string[] = []
+    let cursor = 0
+    let calls = 0
+    do {
+      const [next, keys] = ks.scan(cursor, options)
+      seen.push(...keys)
+      cursor = next
+      calls++
+    } while (cursor !== 0)
+    return { seen, calls }
+  }
+  const { seen, calls } = walk({ count: 8 })
   t.deepEqual(seen.sort(), ks.keys().sort())
   t.is(new Set(seen).size, 96)
+  // A call covers 8 slots of a table between 3/8 and 3/4 full: 96 keys take
+  // 128 to 256 slots, so 16 to 32 calls.
+  t.true(calls >= 16 && calls <= 32, `${calls} calls`)
   // Defaults: count 10.
-  t.is(ks.scan(0)[1].length, 10)
+  t.is(walk().calls, walk({ count: 10 }).calls)
 })
 
 test('scan filters with match and type', (t) => {
@@ -281,7 +287,16 @@ test('scan refuses bad cursors and options', (t) => {
   t.throws(() => ks.scan(0, { cursor: 1 } as never), { instanceOf: TypeError, message: /unknown option 'cursor'/ })
   t.deepEqual(ks.scan(0), [0, []])
   ks.set('a', '1')
-  t.deepEqual(ks.scan(12345), [0, ['a']], 'a cursor past the end starts at the end')
+  // Any cursor is taken as Redis takes it (its bits select a slot); a walk
+  // from it ends.
+  let [cursor, keys] = ks.scan(12345)
+  const seen = [...keys]
+  for (let calls = 0; cursor !== 0; calls++) {
+    t.true(calls < 100, 'the walk ends')
+    ;[cursor, keys] = ks.scan(cursor)
+    seen.push(...keys)
+  }
+  t.true(seen.every((k) => k === 'a'))
 })
 
 test('exists counts repeats; type names kinds; size counts keys', (t) => {
@@ -800,13 +815,18 @@ test('an oversized write throws OOM and evicts nothing', (t) => {
   t.is(ks.info().evicted_keys, 0)
   // Under a volatile policy only keys with a TTL may go: a write that needs
   // more than they hold is refused just the same.
+  // What the keys with a TTL hold in all is measured, not assumed: the
+  // 500 of them are written first, into an empty keyspace.
   const v = fresh({ maxMemory: '1mb', evictionPolicy: 'volatile-lru' }).ks
-  for (let i = 0; i < 1000; i++) v.set(`k${i}`, 'v', i % 2 === 0 ? { ex: 1000 } : undefined)
+  const value = 'v'.repeat(200)
+  for (let i = 0; i < 500; i++) v.set(`t${i}`, value, { ex: 1000 })
+  const volatileBytes = v.info().used_memory
+  for (let i = 0; i < 500; i++) v.set(`k${i}`, value)
   const room = (1 << 20) - v.info().used_memory
-  t.throws(() => v.set('big', Buffer.alloc(room + 200_000)), OOM)
+  t.throws(() => v.set('big', Buffer.alloc(room + volatileBytes + 1000)), OOM)
   t.is(v.size, 1000)
   t.is(v.info().evicted_keys, 0)
-  t.true(v.set('fits', Buffer.alloc(room + 100_000)))
+  t.true(v.set('fits', Buffer.alloc(room + Math.floor(volatileBytes / 2))))
   t.true(v.info().evicted_keys > 0)
   t.is(v.info().expires, 500 - v.info().evicted_keys, 'only keys with a TTL were evicted')
 })
@@ -903,4 +923,34 @@ test('close() from an option getter closes fully and the command throws ERR_LAZY
   }
   t.throws(() => ks2.flush(flushOptions), { code: 'ERR_LAZYFREE_CLOSED' })
   t.true(ks2.closed)
+})
+
+test('get and set refuse a key with a lone surrogate, naming it, and accept a real U+FFFD', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  const lone = { instanceOf: TypeError, message: /^key is a string with a lone surrogate at index 1 .*well-formed/ }
+  t.throws(() => ks.set('a\ud800b', 'v'), lone)
+  t.throws(() => ks.get('a\udc00b'), lone)
+  t.throws(() => ks.set('x\ud83d', 'v'), { instanceOf: TypeError, message: /^key is a string with a lone surrogate at index 1 / })
+  t.is(ks.size, 0, 'a refused set changed nothing')
+  // The UTF-8 of a lone surrogate and of U+FFFD are the same bytes: only the first is refused.
+  t.true(ks.set('a\ufffdb', 'v'))
+  t.is(ks.get('a\ufffdb'), 'v')
+  t.true(ks.set('😀', 'emoji'))
+  t.is(ks.get('😀'), 'emoji')
+  ks.close()
+})
+
+test('the fast functions find a keyspace by id only while its handle lives', (t) => {
+  const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
+  const closed = { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED', message: 'this Keyspace has been closed' }
+  for (const id of [0, -1, 0.5, 1e300, Number.NaN, 'x', undefined]) {
+    t.throws(() => binding.ksGet(id, 'k'), closed, `id ${String(id)}`)
+    t.throws(() => binding.ksSet(id, 'k', 'v'), closed, `id ${String(id)}`)
+  }
+  const { ks } = fresh({ hz: 0 })
+  t.throws(() => ks.set('k', { no: 'scalar' } as never), { instanceOf: TypeError, message: /^value is / })
+  ks.set('k', 'v')
+  ks.close()
+  t.throws(() => ks.set('k', 'v'), closed)
+  t.throws(() => ks.get('k'), closed)
 })

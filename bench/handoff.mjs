@@ -3,22 +3,25 @@
 //
 //   npm run bench:handoff [-- --quick]
 //
-// tinybench times each call on its own (hrtime), with a fresh NativeValue
-// made before each iteration, outside the timed call:
-//   - timer only: an empty function, what the timing itself costs;
-//   - empty napi call: the `dropper.capacity` getter, one facade getter and
-//     one Node-API call that returns a number: the floor of any native call;
-//   - defer() of a large value (a list of 1 000 32-byte strings, above the
-//     threshold of 64) into a default Dropper: handed to the thread;
-//   - NativeValue#release() of the same, the other way to hand it over;
+// Tight loops, no timer around a call (a per-call hrtime pair costs more
+// than the calls measured here): each sample is one loop, total time / calls.
+//   - floors, 1M calls per sample: an exported no-op native function (the
+//     cost of any call into the addon) and the `dropper.capacity` getter
+//     (one facade getter and one native getter);
+//   - defer() / release() of a large value (a list of 1 000 32-byte strings,
+//     above the threshold of 64) into a default Dropper: handed to the thread;
 //   - defer() of a small value (16 elements): freed inline, by design;
-//   - defer() of the large value into a Dropper with threshold Infinity:
-//     the same value freed inline, what the hand-off saves.
-// Then, hand-rolled (a few samples; each value takes a while to build):
-// defer() of a 1M-element list (200k with --quick), to show the hand-off
-// does not grow with the value.
+//   - defer() of the large value into a Dropper with threshold Infinity: the
+//     same value freed inline, what the hand-off saves.
+// A defer() consumes its value, so the value cases build BATCH values before
+// each sample (outside the timed loop) and time one loop over them; BATCH
+// stays under the channel's 4 096 slots, and the dropper is drained between
+// samples, so every large value really goes to the thread. Samples of all
+// cases are interleaved round by round; the table gives medians.
+// Then, hand-rolled: defer() of a 1M-element list (200k with --quick), to
+// show the hand-off does not grow with the value.
 
-import { Bench, hrtimeNowTimestampProvider } from 'tinybench'
+import { createRequire } from 'node:module'
 import {
   collect,
   count,
@@ -27,6 +30,7 @@ import {
   median,
   ns,
   options,
+  packageDir,
   percentile,
   pick,
   progress,
@@ -40,9 +44,11 @@ import {
 
 requireGc()
 const { Dropper, NativeValue } = lazyfree()
+const binding = createRequire(import.meta.url)(`${packageDir()}/binding.js`)
 
-const ITERATIONS = pick(5_000, 1_000)
-const FLOOR_ITERATIONS = pick(50_000, 10_000)
+const FLOOR_CALLS = pick(1_000_000, 200_000)
+const BATCH = pick(2_000, 1_000)
+const ROUNDS = pick(9, 3)
 const HUGE = pick(1_000_000, 200_000)
 const HUGE_SAMPLES = pick(7, 3)
 
@@ -53,67 +59,91 @@ const small = Array.from({ length: 16 }, (_, i) => item(i))
 const dropper = new Dropper()
 const inline = new Dropper({ threshold: Infinity })
 
-let current
 let sink = 0
-const fresh = (source) =>
-  function () {
-    current = NativeValue.list(source)
-  }
+const build = (source) => Array.from({ length: BATCH }, () => NativeValue.list(source))
 
-/** [id, label, fn, options, expected return] */
+/** [id, label, make() → { calls, run() }] */
 const TASKS = [
-  ['timer', 'timer only (empty function)', () => {}, { iterations: FLOOR_ITERATIONS }],
-  ['napi', 'empty napi call (dropper.capacity)', () => {
-    sink += dropper.capacity
-  }, { iterations: FLOOR_ITERATIONS }],
+  ['noop', 'exported no-op native function (the floor)', () => ({
+    calls: FLOOR_CALLS,
+    run() {
+      const noop = binding.noop
+      for (let i = 0; i < FLOOR_CALLS; i++) noop()
+    },
+  })],
+  ['napi', 'empty native getter (dropper.capacity)', () => ({
+    calls: FLOOR_CALLS,
+    run() {
+      let s = 0
+      for (let i = 0; i < FLOOR_CALLS; i++) s += dropper.capacity
+      sink += s
+    },
+  })],
   ['large', 'defer() large value → thread', () => {
-    if (dropper.defer(current)) sink++
-  }, { beforeEach: fresh(large) }],
+    const values = build(large)
+    return {
+      calls: BATCH,
+      run() {
+        let s = 0
+        for (let i = 0; i < BATCH; i++) if (dropper.defer(values[i])) s++
+        if (s !== BATCH) throw new Error(`${BATCH - s} large values were not deferred`)
+      },
+    }
+  }],
   ['release', 'release() large value → thread', () => {
-    if (current.release(dropper)) sink++
-  }, { beforeEach: fresh(large) }],
+    const values = build(large)
+    return {
+      calls: BATCH,
+      run() {
+        let s = 0
+        for (let i = 0; i < BATCH; i++) if (values[i].release(dropper)) s++
+        if (s !== BATCH) throw new Error(`${BATCH - s} large values were not deferred`)
+      },
+    }
+  }],
   ['small', 'defer() small value (freed inline, < threshold)', () => {
-    if (dropper.defer(current)) sink++
-  }, { beforeEach: fresh(small) }],
+    const values = build(small)
+    return {
+      calls: BATCH,
+      run() {
+        for (let i = 0; i < BATCH; i++) if (dropper.defer(values[i])) sink++
+      },
+    }
+  }],
   ['inline', 'defer() large value, inline (threshold ∞)', () => {
-    if (inline.defer(current)) sink++
-  }, { beforeEach: fresh(large) }],
+    const values = build(large)
+    return {
+      calls: BATCH,
+      run() {
+        for (let i = 0; i < BATCH; i++) if (inline.defer(values[i])) sink++
+      },
+    }
+  }],
 ]
 
 async function main() {
   console.log(
     header(
       'Hand-off cost',
-      `ns per call on the JavaScript thread; tinybench, hrtime per call, ${count(ITERATIONS)} calls per value task ` +
-        `(${count(FLOOR_ITERATIONS)} for the floors); large = list of 1 000 32-byte strings, small = 16; ` +
+      `ns per call on the JavaScript thread; tight loops (total time / calls), ${ROUNDS} interleaved rounds; ` +
+        `${count(FLOOR_CALLS)} calls per floor sample, ${count(BATCH)} per value sample; large = list of 1 000 32-byte strings, small = 16; ` +
         `huge = ${short(HUGE)} elements, ${HUGE_SAMPLES} hand-timed samples.`,
     ),
   )
-  // One Bench per task, so each shows its own progress line.
-  const byId = {}
-  for (const [i, [id, , fn, opts]] of TASKS.entries()) {
-    progress(`[handoff ${i + 1}/${TASKS.length + 1}] ${id}…`)
-    const one = new Bench({
-      timestampProvider: hrtimeNowTimestampProvider,
-      time: 1,
-      iterations: opts.iterations ?? ITERATIONS,
-      warmupIterations: 200,
-      warmupTime: 1,
-      retainSamples: true,
-      throws: true,
-    })
-    one.add(id, fn, {
-      beforeEach: opts.beforeEach,
-      afterAll: async () => {
-        await dropper.drain()
-        collect()
-      },
-    })
-    await one.run()
-    const task = one.getTask(id)
-    const samples = task.result.latency.samples.map((x) => x * 1e6) // ms → ns
-    byId[id] = { samples, median: median(samples), p99: percentile(samples, 99), n: samples.length }
+  const byId = Object.fromEntries(TASKS.map(([id]) => [id, { samples: [] }]))
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, [id, , make]] of TASKS.entries()) {
+      progress(`[handoff round ${r + 1}/${ROUNDS}, ${i + 1}/${TASKS.length}] ${id}…`)
+      const task = make()
+      await dropper.drain()
+      collect()
+      const start = process.hrtime.bigint()
+      task.run()
+      byId[id].samples.push(Number(process.hrtime.bigint() - start) / task.calls)
+      await Promise.all([dropper.drain(), inline.drain()])
+    }
   }
+  for (const r of Object.values(byId)) Object.assign(r, { median: median(r.samples), p99: percentile(r.samples, 99), n: r.samples.length })
 
   // Hand-timed: defer() of a huge value, a few samples.
   const huge = []
@@ -131,45 +161,38 @@ async function main() {
   byId.huge = { samples: huge, median: median(huge), p99: Math.max(...huge), n: huge.length }
   progressDone()
 
-  const timer = byId.timer.median
-  const floor = byId.napi.median - timer
+  const floor = byId.noop.median
   const labels = Object.fromEntries(TASKS.map(([id, label]) => [id, label]))
   labels.huge = `defer() huge value (${short(HUGE)} elements) → thread`
-  const order = ['timer', 'napi', 'large', 'release', 'huge', 'small', 'inline']
+  const order = ['noop', 'napi', 'large', 'release', 'huge', 'small', 'inline']
   const rows = order.map((id) => {
     const r = byId[id]
-    const net = r.median - timer
     return [
       labels[id],
       ns(r.median),
       id === 'huge' ? `${ns(r.p99)} (max)` : ns(r.p99),
-      id === 'timer' ? '' : ns(net),
-      id === 'timer' || id === 'napi' ? '' : times(net / floor),
-      count(r.n),
+      id === 'noop' ? '' : times(r.median / floor),
+      id === 'huge' ? count(r.n) : `${count(r.n)} × ${count(id === 'noop' || id === 'napi' ? FLOOR_CALLS : BATCH)}`,
     ]
   })
-  console.log(table(['operation', 'median', 'p99', 'net median', '× empty napi call (net)', 'calls'], rows))
-  console.log(
-    '\nnet = median − the timer-only median (what one hrtime pair around an empty function costs); ' +
-      'ratios are of net medians.',
-  )
-  const large = byId.large.median - timer
+  console.log(table(['operation', 'ns per call (median)', 'p99 of samples', '× no-op function', 'samples × calls'], rows))
   const goals = {
     largeMedianNs: byId.large.median,
-    largeNetNs: large,
-    emptyNapiNetNs: floor,
-    ratio: large / floor,
-    inlineOverDefer: (byId.inline.median - timer) / large,
+    releaseMedianNs: byId.release.median,
+    noopNs: floor,
+    getterOverNoop: byId.napi.median / floor,
+    inlineOverDefer: byId.inline.median / byId.large.median,
   }
   console.log(
-    `\ngoals: defer() of a large value, median ${ns(byId.large.median)} (net ${ns(large)}; goal ≤ 1 µs: ` +
-      `${byId.large.median <= 1000 ? 'met' : 'NOT met'}); ${times(goals.ratio)} an empty napi call (goal ≤ 20×: ` +
-      `${goals.ratio <= 20 ? 'met' : 'NOT met'}); freeing the same value inline costs ${times(goals.inlineOverDefer)} as much.`,
+    `\ngoals: defer() of a large value, median ${ns(goals.largeMedianNs)} (goal ≤ 150 ns: ` +
+      `${goals.largeMedianNs <= 150 ? 'met' : 'NOT met'}); release() ${ns(goals.releaseMedianNs)}; ` +
+      `empty native getter ${times(goals.getterOverNoop)} the no-op function (goal ≤ 2×: ` +
+      `${goals.getterOverNoop <= 2 ? 'met' : 'NOT met'}); freeing the same value inline costs ${times(goals.inlineOverDefer)} as much.`,
   )
   const summary = Object.fromEntries(
     Object.entries(byId).map(([id, r]) => [id, { label: labels[id], medianNs: r.median, p99Ns: r.p99, calls: r.n }]),
   )
-  const file = writeResults('handoff', { iterations: ITERATIONS, huge: HUGE, summary, goals, sink })
+  const file = writeResults('handoff', { floorCalls: FLOOR_CALLS, batch: BATCH, rounds: ROUNDS, huge: HUGE, summary, goals, sink })
   console.log(`\nresults: ${file}${options.quick ? ' (quick)' : ''}`)
   await Promise.all([dropper.close(), inline.close()])
 }

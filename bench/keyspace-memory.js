@@ -3,14 +3,29 @@
 // in Redis (its used_memory).
 //
 //   node --expose-gc bench/keyspace-memory.js [entries=1000000]
+//
+// Each in-process store is measured in a fresh Node process of its own: a
+// store measured after another would see the first one's freed memory
+// returned to the OS (or reused) during its run, and its RSS growth would
+// be off by that much.
 'use strict'
 
+const { execFileSync } = require('node:child_process')
 const { lazyfree, lruCache, startRedis, table, machine, gc } = require('./keyspace-lib')
+
+/** Runs this file for one store in a child process; returns its rows. */
+function measureAlone(store, n) {
+  const out = execFileSync(process.execPath, ['--expose-gc', __filename, String(n), `--only=${store}`], { encoding: 'utf8' })
+  return JSON.parse(out)
+}
 
 async function main() {
   const n = Number(process.argv[2] ?? 1_000_000)
-  const { Keyspace } = lazyfree()
-  const LRU = lruCache()
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+  if (only) {
+    process.stdout.write(JSON.stringify(only === 'lru' ? lruRows(n) : keyspaceRows(n)))
+    return
+  }
   const key = (i) => `key:${i}`
   const value = (i) => `value:${i}`
   const payload = Array.from({ length: n }, (_, i) => key(i).length + value(i).length).reduce((a, b) => a + b, 0) / n
@@ -18,18 +33,50 @@ async function main() {
   console.log(`${n.toLocaleString('en-US')} entries of "key:i" → "value:i" (${payload.toFixed(1)} bytes of key and value each).\n`)
   const rows = []
 
-  if (LRU) {
-    gc()
-    const heap0 = process.memoryUsage().heapUsed
-    const rss0 = process.memoryUsage().rss
-    const c = new LRU({ max: n * 2 })
-    for (let i = 0; i < n; i++) c.set(key(i), value(i))
-    gc()
-    rows.push(['lru-cache: V8 heap growth', ((process.memoryUsage().heapUsed - heap0) / n).toFixed(0)])
-    rows.push(['lru-cache: process RSS growth', ((process.memoryUsage().rss - rss0) / n).toFixed(0)])
-    c.clear()
-  }
+  if (lruCache()) rows.push(...measureAlone('lru', n))
+  rows.push(...measureAlone('keyspace', n))
 
+  const redis = await startRedis()
+  if (redis) {
+    const field = async (name) => Number(new RegExp(`${name}:(\\d+)`).exec(await redis.client.call('INFO', 'memory'))[1])
+    const used = () => field('used_memory')
+    const before = await used()
+    const rssBefore = await field('used_memory_rss')
+    for (let i = 0; i < n; i += 1000) {
+      const batch = []
+      for (let j = i; j < Math.min(n, i + 1000); j++) batch.push(redis.client.call('SET', key(j), value(j)))
+      await Promise.all(batch)
+    }
+    rows.push(['Redis: used_memory growth', (((await used()) - before) / n).toFixed(0)])
+    rows.push(['Redis: process RSS growth', (((await field('used_memory_rss')) - rssBefore) / n).toFixed(0)])
+    await redis.stop()
+  }
+  table(['store', 'bytes per key'], rows)
+}
+
+function lruRows(n) {
+  const LRU = lruCache()
+  const key = (i) => `key:${i}`
+  const value = (i) => `value:${i}`
+  const rows = []
+  gc()
+  const heap0 = process.memoryUsage().heapUsed
+  const rss0 = process.memoryUsage().rss
+  const c = new LRU({ max: n * 2 })
+  for (let i = 0; i < n; i++) c.set(key(i), value(i))
+  gc()
+  rows.push(['lru-cache: V8 heap growth', ((process.memoryUsage().heapUsed - heap0) / n).toFixed(0)])
+  rows.push(['lru-cache: process RSS growth', ((process.memoryUsage().rss - rss0) / n).toFixed(0)])
+  // Used after the measurement, so the cache is live through it.
+  if (c.size !== n) throw new Error(`lru-cache holds ${c.size} entries, not ${n}`)
+  return rows
+}
+
+function keyspaceRows(n) {
+  const { Keyspace } = lazyfree()
+  const key = (i) => `key:${i}`
+  const value = (i) => `value:${i}`
+  const rows = []
   gc()
   const rss0 = process.memoryUsage().rss
   const ks = new Keyspace({ hz: 0 })
@@ -38,22 +85,8 @@ async function main() {
   const rss = process.memoryUsage().rss - rss0
   rows.push(['Keyspace: used_memory (its estimate)', (ks.info().used_memory / n).toFixed(0)])
   rows.push(['Keyspace: process RSS growth', (rss / n).toFixed(0)])
-  ks.close()
-  await new Promise((r) => setTimeout(r, 500))
-
-  const redis = await startRedis()
-  if (redis) {
-    const used = async () => Number(/used_memory:(\d+)/.exec(await redis.client.call('INFO', 'memory'))[1])
-    const before = await used()
-    for (let i = 0; i < n; i += 1000) {
-      const batch = []
-      for (let j = i; j < Math.min(n, i + 1000); j++) batch.push(redis.client.call('SET', key(j), value(j)))
-      await Promise.all(batch)
-    }
-    rows.push(['Redis: used_memory growth', ((await used()) - before) / n].map((x, i) => (i ? x.toFixed(0) : x)))
-    await redis.stop()
-  }
-  table(['store', 'bytes per key'], rows)
+  if (ks.size !== n) throw new Error(`the keyspace holds ${ks.size} keys, not ${n}`)
+  return rows
 }
 
 main().catch((e) => {

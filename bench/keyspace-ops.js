@@ -1,90 +1,224 @@
-// Keyspace throughput: SET and GET of small strings, and a mixed workload,
-// against a Map, lru-cache (same bounded-cache job) and a local Redis.
+// Keyspace call cost: what one get/set/mget/mset costs the JavaScript thread,
+// next to a Map, lru-cache (the same bounded-cache job), the floor of any
+// call into the addon (an exported no-op function), an empty native getter,
+// and a local Redis through ioredis.
 //
-//   node --expose-gc bench/keyspace-ops.js [keys=100000] [ops=1000000]
+//   node --expose-gc bench/keyspace-ops.js [--quick] [keys=100000] [calls=1000000]
 //
-// In-process stores are measured over `ops` operations on `keys` keys;
-// Redis (network round trips) over a tenth of that, one awaited command at a
-// time and in pipelines of 100.
+// Honest timing: each sample is one tight loop of `calls` calls (total time
+// / calls; no timer around a call, which would measure mostly the timer), and
+// the in-process cases run in interleaved rounds (round 1 runs every case,
+// then round 2 …), so a noisy neighbour hits all of them alike. The table
+// gives each case's median over the rounds, and the ratios are computed from
+// medians of this one run. Keys are `key:i` → `value:i`; every store holds
+// all of them before the timed loops start, so set overwrites and get hits.
+// Redis (network round trips) is timed over fewer calls, one awaited command
+// at a time and in pipelines of 100.
 'use strict'
 
-const { lazyfree, lruCache, startRedis, opsPerSec, opsPerSecAsync, fmt, table, machine, gc } = require('./keyspace-lib')
+const { writeFileSync, mkdirSync } = require('node:fs')
+const { join } = require('node:path')
+const { lazyfree, lruCache, startRedis, table, machine, gc } = require('./keyspace-lib')
 
-async function main() {
-  const keys = Number(process.argv[2] ?? 100_000)
-  const ops = Number(process.argv[3] ?? 1_000_000)
-  const { Keyspace } = lazyfree()
-  const LRU = lruCache()
-  const names = Array.from({ length: keys }, (_, i) => `key:${i}`)
-  const values = Array.from({ length: 64 }, (_, i) => `value-${i}-${'x'.repeat(i % 32)}`)
-  console.log(`# Keyspace ops/s (${machine()})\n`)
-  console.log(`${keys} keys, ${ops} operations per case; values 8–40 bytes.\n`)
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const quick = process.argv.includes('--quick')
+const KEYS = Number(args[0] ?? 100_000)
+const CALLS = Number(args[1] ?? (quick ? 200_000 : 1_000_000))
+const ROUNDS = quick ? 3 : 7
+const BATCH = 100
 
-  const rows = []
-  const inProcess = [
-    ['Map', () => {
-      const m = new Map()
-      return { set: (k, v) => m.set(k, v), get: (k) => m.get(k) }
-    }],
-    ['Keyspace', () => {
-      const ks = new Keyspace({ hz: 0 })
-      return { set: (k, v) => ks.set(k, v), get: (k) => ks.get(k), close: () => ks.close() }
-    }],
-    ['Keyspace (maxMemory, allkeys-lru)', () => {
-      const ks = new Keyspace({ hz: 0, maxMemory: '1gb', evictionPolicy: 'allkeys-lru' })
-      return { set: (k, v) => ks.set(k, v), get: (k) => ks.get(k), close: () => ks.close() }
-    }],
-  ]
-  if (LRU) {
-    inProcess.push(['lru-cache', () => {
-      const c = new LRU({ max: keys * 2 })
-      return { set: (k, v) => c.set(k, v), get: (k) => c.get(k) }
-    }])
-  }
-  for (const [name, make] of inProcess) {
-    const store = make()
-    gc()
-    const set = opsPerSec(ops, (i) => store.set(names[i % keys], values[i & 63]))
-    const get = opsPerSec(ops, (i) => store.get(names[(i * 7919) % keys]))
-    const mixed = opsPerSec(ops, (i) => (i % 10 < 8 ? store.get(names[(i * 7919) % keys]) : store.set(names[i % keys], values[i & 63])))
-    store.close?.()
-    rows.push([name, fmt(set), fmt(get), fmt(mixed)])
-  }
-
-  const redis = await startRedis()
-  if (redis) {
-    const { client, clientName, stop } = redis
-    const n = Math.max(1000, Math.floor(ops / 10))
-    const call = client.call.bind(client)
-    const set = await opsPerSecAsync(n, (i) => call('SET', names[i % keys], values[i & 63]))
-    const get = await opsPerSecAsync(n, (i) => call('GET', names[(i * 7919) % keys]))
-    const mixed = await opsPerSecAsync(n, (i) =>
-      i % 10 < 8 ? call('GET', names[(i * 7919) % keys]) : call('SET', names[i % keys], values[i & 63]),
-    )
-    rows.push([`Redis via ${clientName}, awaited one by one`, fmt(set), fmt(get), fmt(mixed)])
-    const batch = async (make) => {
-      const t0 = process.hrtime.bigint()
-      for (let i = 0; i < n; i += 100) {
-        const pending = []
-        for (let j = i; j < i + 100; j++) pending.push(make(j))
-        await Promise.all(pending)
-      }
-      return n / (Number(process.hrtime.bigint() - t0) / 1e9)
-    }
-    const pset = await batch((i) => call('SET', names[i % keys], values[i & 63]))
-    const pget = await batch((i) => call('GET', names[(i * 7919) % keys]))
-    const pmixed = await batch((i) =>
-      i % 10 < 8 ? call('GET', names[(i * 7919) % keys]) : call('SET', names[i % keys], values[i & 63]),
-    )
-    rows.push([`Redis via ${clientName}, 100 in flight`, fmt(pset), fmt(pget), fmt(pmixed)])
-    await stop()
-  } else {
-    console.log('(redis-server not installed: Redis rows skipped)\n')
-  }
-  table(['store', 'SET ops/s', 'GET ops/s', '80% GET / 20% SET ops/s'], rows)
+const ns = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1))
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-main().catch((e) => {
+/** Runs `loop(n)` (which makes `n` calls) and returns ns per call. */
+function timeLoop(loop, n) {
+  const t0 = process.hrtime.bigint()
+  loop(n)
+  return Number(process.hrtime.bigint() - t0) / n
+}
+
+function main() {
+  const lib = lazyfree()
+  const { Keyspace, Dropper } = lib
+  const binding = require('../binding.js')
+  const LRU = lruCache()
+  // A scrambled order, so no store benefits from sequential keys.
+  const order = Array.from({ length: KEYS }, (_, i) => (i * 7919) % KEYS)
+  const keys = order.map((i) => `key:${i}`)
+  const values = order.map((i) => `value:${i}`)
+  const batches = []
+  for (let i = 0; i + BATCH <= KEYS; i += BATCH) batches.push(keys.slice(i, i + BATCH))
+  const entryBatches = batches.map((b, n) => b.map((k, j) => [k, values[n * BATCH + j]]))
+
+  let sink = 0
+  const cases = []
+  /** [id, label, calls per loop iteration (keys per call), loop] */
+  const add = (id, label, per, loop) => cases.push({ id, label, per, loop, samples: [] })
+
+  if (typeof binding.noop === 'function') {
+    const noop = binding.noop
+    add('noop', 'exported no-op native function (the floor)', 1, (n) => {
+      for (let i = 0; i < n; i++) noop()
+    })
+  }
+  const dropper = new Dropper()
+  add('getter', 'empty native getter (dropper.capacity)', 1, (n) => {
+    let s = 0
+    for (let i = 0; i < n; i++) s += dropper.capacity
+    sink += s
+  })
+
+  const map = new Map()
+  const lru = LRU ? new LRU({ max: KEYS * 2 }) : undefined
+  const ks = new Keyspace({ hz: 0 })
+  for (let i = 0; i < KEYS; i++) {
+    map.set(keys[i], values[i])
+    lru?.set(keys[i], values[i])
+    ks.set(keys[i], values[i])
+  }
+  const getLoop = (store) => (n) => {
+    let j = 0
+    let s = 0
+    for (let i = 0; i < n; i++) {
+      if (store.get(keys[j]) !== null) s++
+      if (++j === KEYS) j = 0
+    }
+    sink += s
+  }
+  const setLoop = (store) => (n) => {
+    let j = 0
+    for (let i = 0; i < n; i++) {
+      store.set(keys[j], values[j])
+      if (++j === KEYS) j = 0
+    }
+  }
+  add('map.get', 'Map get', 1, getLoop(map))
+  add('map.set', 'Map set', 1, setLoop(map))
+  if (lru) {
+    add('lru.get', 'lru-cache get', 1, getLoop(lru))
+    add('lru.set', 'lru-cache set', 1, setLoop(lru))
+  }
+  add('ks.get', 'Keyspace get', 1, getLoop(ks))
+  add('ks.set', 'Keyspace set', 1, setLoop(ks))
+  if (typeof ks.mget === 'function') {
+    add('ks.mget', `Keyspace mget, ${BATCH} keys per call (per key)`, BATCH, (n) => {
+      let j = 0
+      let s = 0
+      for (let i = 0; i < n; i++) {
+        s += ks.mget(...batches[j]).length
+        if (++j === batches.length) j = 0
+      }
+      sink += s
+    })
+  }
+  if (typeof ks.mset === 'function') {
+    add('ks.mset', `Keyspace mset, ${BATCH} keys per call (per key)`, BATCH, (n) => {
+      let j = 0
+      for (let i = 0; i < n; i++) {
+        ks.mset(entryBatches[j])
+        if (++j === entryBatches.length) j = 0
+      }
+    })
+  }
+
+  console.log(`# Keyspace call cost (${machine()})\n`)
+  console.log(
+    `${KEYS.toLocaleString('en-US')} keys \`key:i\` → \`value:i\`; ${CALLS.toLocaleString('en-US')} calls per sample ` +
+      `(${(CALLS / BATCH).toLocaleString('en-US')} for mget/mset, ${BATCH} keys each); ${ROUNDS} interleaved rounds; ` +
+      'median ns per call (per key for mget/mset).\n',
+  )
+  // Warm-up: one short pass of each, so every loop is optimised before round 1.
+  for (const c of cases) c.loop(Math.max(1000, Math.floor(CALLS / 20 / c.per)))
+  for (let r = 0; r < ROUNDS; r++) {
+    process.stderr.write(`round ${r + 1}/${ROUNDS}\n`)
+    for (const c of cases) {
+      gc()
+      const calls = Math.floor(CALLS / c.per)
+      c.samples.push(timeLoop(c.loop, calls) / c.per)
+    }
+  }
+  ks.close()
+  const result = Object.fromEntries(
+    cases.map((c) => [c.id, { label: c.label, medianNs: median(c.samples), minNs: Math.min(...c.samples), samples: c.samples }]),
+  )
+  return { result, sink, dropper }
+}
+
+async function redisRows(keys, values) {
+  const redis = await startRedis()
+  if (!redis) return undefined
+  const { client, stop } = redis
+  const n = quick ? 5_000 : 20_000
+  const call = client.call.bind(client)
+  for (let i = 0; i < keys.length; i += 1000) {
+    await Promise.all(keys.slice(i, i + 1000).map((k, j) => call('SET', k, values[i + j])))
+  }
+  const awaited = async (make) => {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) await make(i % keys.length)
+    return Number(process.hrtime.bigint() - t0) / n
+  }
+  const pipelined = async (make) => {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < n; i += 100) {
+      const p = client.pipeline()
+      for (let j = i; j < i + 100; j++) make(p, j % keys.length)
+      await p.exec()
+    }
+    return Number(process.hrtime.bigint() - t0) / n
+  }
+  const out = {
+    'redis.get': { label: 'Redis GET via ioredis, awaited one by one', medianNs: await awaited((i) => call('GET', keys[i])) },
+    'redis.set': { label: 'Redis SET via ioredis, awaited one by one', medianNs: await awaited((i) => call('SET', keys[i], values[i])) },
+    'redis.pget': { label: 'Redis GET via ioredis, pipelines of 100', medianNs: await pipelined((p, i) => p.get(keys[i])) },
+    'redis.pset': { label: 'Redis SET via ioredis, pipelines of 100', medianNs: await pipelined((p, i) => p.set(keys[i], values[i])) },
+  }
+  await stop()
+  return out
+}
+
+async function run() {
+  const { result, sink, dropper } = main()
+  await dropper.close()
+  const keys = Array.from({ length: KEYS }, (_, i) => `key:${i}`)
+  const values = Array.from({ length: KEYS }, (_, i) => `value:${i}`)
+  const redis = await redisRows(keys, values)
+  const all = redis ? { ...result, ...redis } : result
+  const m = (id) => all[id]?.medianNs
+  const ratio = (a, b) => (m(a) !== undefined && m(b) !== undefined ? m(a) / m(b) : undefined)
+  const ratios = {
+    getOverLru: ratio('ks.get', 'lru.get'),
+    setOverLru: ratio('ks.set', 'lru.set'),
+    mgetPerKeyOverLruGet: ratio('ks.mget', 'lru.get'),
+    getterOverNoop: ratio('getter', 'noop'),
+  }
+  const rel = (id) => {
+    const parts = []
+    if (m('lru.get') && id !== 'lru.get') parts.push(`${(m(id) / m('lru.get')).toFixed(2)}×`)
+    return parts.join('')
+  }
+  const rows = Object.entries(all).map(([id, r]) => [r.label, ns(r.medianNs), r.minNs === undefined ? '' : ns(r.minNs), rel(id)])
+  table(['what', 'ns per call (median)', 'min', '× lru-cache get'], rows)
+  const fmt = (x) => (x === undefined ? '—' : `${x.toFixed(2)}×`)
+  console.log(
+    `goals: Keyspace get ${fmt(ratios.getOverLru)} lru-cache get (≤ 2×), set ${fmt(ratios.setOverLru)} lru-cache set (≤ 2×), ` +
+      `mget per key ${fmt(ratios.mgetPerKeyOverLruGet)} lru-cache get (≤ 1.5×), ` +
+      `empty native getter ${fmt(ratios.getterOverNoop)} the no-op function (≤ 2×)`,
+  )
+  if (!redis) console.log('(redis-server not on PATH: Redis rows skipped)')
+  const dir = join(__dirname, 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `keyspace-ops${quick ? '.quick' : ''}.json`)
+  const body = { case: 'keyspace-ops', quick, date: new Date().toISOString(), machine: machine(), keys: KEYS, calls: CALLS, rounds: ROUNDS }
+  writeFileSync(file, `${JSON.stringify({ ...body, results: all, ratios, sink }, null, 2)}\n`)
+  console.log(`\nresults: ${file}`)
+}
+
+run().catch((e) => {
   console.error(e)
   process.exit(1)
 })

@@ -109,6 +109,17 @@ enum Shape {
   Other,
 }
 
+/// The refusal of a string that is not well-formed UTF-16 (a lone surrogate
+/// at UTF-16 index `at`): the one wording for keys (`bytes_allowed` false)
+/// and values, as the facade's `notWellFormed` words it for keys too.
+pub(crate) fn not_well_formed(path: &str, at: usize, bytes_allowed: bool) -> LfError {
+  LfError::Type(format!(
+    "{path} is a string with a lone surrogate at index {at} (not well-formed UTF-16, so it has no UTF-8 form); \
+     expected well-formed text: mend it with toWellFormed() if replacing it with U+FFFD is acceptable{}",
+    if bytes_allowed { ", or pass the bytes you mean as a Buffer" } else { "" }
+  ))
+}
+
 /// U+FFFD in UTF-8: what Node-API writes for a lone surrogate.
 const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
 
@@ -421,12 +432,7 @@ impl Converter {
     let bytes = self.js.string_utf8(v)?;
     if memchr::memmem::find(&bytes, REPLACEMENT_CHARACTER).is_some() {
       if let Err(at) = self.js.well_formed(v)? {
-        return Err(ConvError::Bad(LfError::Type(format!(
-          "{} is a string with a lone surrogate at index {at} (not well-formed UTF-16, so it has no UTF-8 form); \
-           expected well-formed text: mend it with toWellFormed() if replacing it with U+FFFD is acceptable, \
-           or pass the bytes you mean as a Buffer",
-          path()
-        ))));
+        return Err(ConvError::Bad(not_well_formed(&path(), at, true)));
       }
     }
     Ok(bytes)

@@ -72,14 +72,28 @@ pub fn report_spawn_error(env: &Env, dropper: &Dropper) -> Result<()> {
   Ok(())
 }
 
-#[napi]
+#[napi(custom_finalize)]
 pub struct DropperHandle {
   inner: Arc<Dropper>,
+  /// The number the fast functions (`fast.rs`) find this dropper by.
+  id: f64,
+}
+
+impl ObjectFinalize for DropperHandle {
+  fn finalize(self, _env: Env) -> Result<()> {
+    crate::glue::fast::unregister_dropper(self.id);
+    Ok(())
+  }
 }
 
 impl DropperHandle {
   pub fn core(&self) -> Arc<Dropper> {
     Arc::clone(&self.inner)
+  }
+
+  fn wrap(inner: Arc<Dropper>) -> DropperHandle {
+    let id = crate::glue::fast::register_dropper(Arc::clone(&inner));
+    DropperHandle { inner, id }
   }
 
   fn promise<'env>(
@@ -103,13 +117,18 @@ impl DropperHandle {
     let inner = Arc::new(Dropper::spawn(options));
     env_state::adopt(&inner);
     report_spawn_error(&env, &inner)?;
-    Ok(DropperHandle { inner })
+    Ok(DropperHandle::wrap(inner))
   }
 
   /// This environment's default dropper.
   #[napi(factory)]
   pub fn default_dropper() -> Self {
-    DropperHandle { inner: env_state::default_dropper() }
+    DropperHandle::wrap(env_state::default_dropper())
+  }
+
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
   }
 
   #[napi(getter)]

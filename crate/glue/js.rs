@@ -20,6 +20,17 @@ use napi::{sys, Env, Error, Result, Status};
 #[repr(transparent)]
 pub struct Handle(sys::napi_value);
 
+impl Handle {
+  /// A value Node-API handed to the running callback.
+  pub fn from_raw(v: sys::napi_value) -> Handle {
+    Handle(v)
+  }
+
+  pub fn raw(self) -> sys::napi_value {
+    self.0
+  }
+}
+
 /// The environment of the call in progress.
 #[derive(Clone, Copy)]
 pub struct Js {

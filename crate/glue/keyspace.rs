@@ -10,7 +10,9 @@
 //! big keyspace on the JavaScript thread.
 
 use std::borrow::Cow;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,6 +23,7 @@ use crate::error::{LfError, LfResult};
 use crate::glue::convert::Converter;
 use crate::glue::dropper::{report_spawn_error, DropperHandle};
 use crate::glue::errors::{conv, throw};
+use crate::glue::fast::{self, KsCell};
 use crate::glue::js::{Handle, Js, RawJs};
 use crate::glue::native_value::NativeHandle;
 use crate::keyspace::{Config, Keyspace, LazyFree, Policy, SetOptions};
@@ -81,14 +84,15 @@ pub struct ScanStep {
 
 #[napi(custom_finalize)]
 pub struct KeyspaceHandle {
-  inner: Keyspace,
-  buffers: bool,
+  /// Shared with the fast functions (`fast.rs`), which find it by `id`.
+  cell: Rc<KsCell>,
+  id: f64,
 }
 
 /// A JS number as a Redis integer argument: the facade has checked it is an
 /// integer; beyond the i64 range it saturates, and the command then refuses
 /// it as Redis refuses an out-of-range time.
-fn int(n: f64) -> i64 {
+pub(crate) fn int(n: f64) -> i64 {
   n as i64
 }
 
@@ -103,7 +107,7 @@ const JS_STRING_MAX: usize = (1 << 29) - 24;
 /// Bytes out, as a string or a `Buffer` (`returnBuffers`). A string too long
 /// for V8 is refused with a `RangeError` that names what a keyspace's caller
 /// can do instead.
-fn bulk(c: &Converter, buffers: bool, bytes: &[u8]) -> napi::Result<Handle> {
+pub(crate) fn bulk(c: &Converter, buffers: bool, bytes: &[u8]) -> napi::Result<Handle> {
   if buffers {
     return c.js().create_buffer(bytes);
   }
@@ -125,7 +129,7 @@ fn bulk(c: &Converter, buffers: bool, bytes: &[u8]) -> napi::Result<Handle> {
 }
 
 /// A bulk reply, or `null`.
-fn optional(env: &Env, buffers: bool, bytes: Option<&Bytes>) -> napi::Result<RawJs> {
+pub(crate) fn optional(env: &Env, buffers: bool, bytes: Option<&Bytes>) -> napi::Result<RawJs> {
   let c = Converter::new(Js::new(env));
   match bytes {
     Some(b) => bulk(&c, buffers, b).map(RawJs),
@@ -134,7 +138,7 @@ fn optional(env: &Env, buffers: bool, bytes: Option<&Bytes>) -> napi::Result<Raw
 }
 
 /// An array of bulk replies.
-fn array<'a>(
+pub(crate) fn array<'a>(
   env: &Env,
   buffers: bool,
   items: impl ExactSizeIterator<Item = &'a Bytes>,
@@ -264,6 +268,13 @@ pub(crate) fn scan_kind(env: &Env, kind: Option<&str>) -> napi::Result<Option<Ki
 }
 
 impl KeyspaceHandle {
+  /// The keyspace, borrowed for one command. A command re-entered from
+  /// JavaScript that an argument conversion ran would find it borrowed; the
+  /// conversions here run before the borrow, so that cannot happen.
+  fn ks(&self) -> RefMut<'_, Keyspace> {
+    self.cell.ks.borrow_mut()
+  }
+
   fn scalars(env: &Env, values: &[RawJs], root: &str) -> napi::Result<Vec<Bytes>> {
     let c = Converter::new(Js::new(env));
     values
@@ -278,7 +289,7 @@ impl KeyspaceHandle {
   }
 }
 
-fn ok<T>(env: &Env, r: LfResult<T>) -> napi::Result<T> {
+pub(crate) fn ok<T>(env: &Env, r: LfResult<T>) -> napi::Result<T> {
   r.map_err(|e| throw(env, e))
 }
 
@@ -306,81 +317,92 @@ impl KeyspaceHandle {
       },
       ..Config::default()
     };
-    Ok(KeyspaceHandle { inner: Keyspace::new(core, dropper.core()), buffers: config.return_buffers })
+    let cell = Rc::new(KsCell {
+      ks: RefCell::new(Keyspace::new(core, dropper.core())),
+      buffers: config.return_buffers,
+    });
+    let id = fast::register(Rc::clone(&cell));
+    Ok(KeyspaceHandle { cell, id })
+  }
+
+  /// The number `ksGet`/`ksSet` find this keyspace by, on this thread.
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
   }
 
   #[napi(getter)]
   pub fn size(&self) -> f64 {
-    self.inner.size() as f64
+    self.ks().size() as f64
   }
 
   #[napi]
   pub fn exists(&mut self, keys: Vec<String>) -> f64 {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    self.inner.exists(&keys) as f64
+    self.ks().exists(&keys) as f64
   }
 
   #[napi(js_name = "type", ts_return_type = "'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'")]
   pub fn kind(&mut self, key: String) -> &'static str {
-    self.inner.kind(&key).map_or("none", |k| k.name())
+    self.ks().kind(&key).map_or("none", |k| k.name())
   }
 
   #[napi(catch_unwind)]
   pub fn del(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let n = self.inner.del(&keys);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let n = self.ks().del(&keys);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(n as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn unlink(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let n = self.inner.unlink(&keys);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let n = self.ks().unlink(&keys);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(n as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn rename(&mut self, env: Env, key: String, new_key: String) -> Result<()> {
-    ok(&env, self.inner.rename(&key, &new_key))
+    ok(&env, self.ks().rename(&key, &new_key))
   }
 
   #[napi]
   pub fn keys(&self, pattern: String) -> Vec<String> {
-    self.inner.keys(&pattern).iter().map(|k| k.to_string()).collect()
+    self.ks().keys(&pattern).iter().map(|k| k.to_string()).collect()
   }
 
   #[napi(catch_unwind)]
   pub fn expire(&mut self, env: Env, key: String, seconds: f64) -> Result<bool> {
-    ok(&env, self.inner.expire(&key, int(seconds)))
+    ok(&env, self.ks().expire(&key, int(seconds)))
   }
 
   #[napi(catch_unwind)]
   pub fn pexpire(&mut self, env: Env, key: String, ms: f64) -> Result<bool> {
-    ok(&env, self.inner.pexpire(&key, int(ms)))
+    ok(&env, self.ks().pexpire(&key, int(ms)))
   }
 
   #[napi]
   pub fn ttl(&mut self, key: String) -> f64 {
-    self.inner.ttl(&key) as f64
+    self.ks().ttl(&key) as f64
   }
 
   #[napi]
   pub fn pttl(&mut self, key: String) -> f64 {
-    self.inner.pttl(&key) as f64
+    self.ks().pttl(&key) as f64
   }
 
   #[napi]
   pub fn persist(&mut self, key: String) -> bool {
-    self.inner.persist(&key)
+    self.ks().persist(&key)
   }
 
   /// `async_`: `true`, `false`, or absent to follow `lazyfree.userFlush`.
   #[napi(catch_unwind)]
   pub fn flush(&mut self, env: Env, async_: Option<bool>) -> Result<bool> {
-    let deferred = self.inner.flush(async_);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let deferred = self.ks().flush(async_);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(deferred)
   }
 
@@ -408,24 +430,26 @@ impl KeyspaceHandle {
       xx: xx.unwrap_or(false),
       keep_ttl: keep_ttl.unwrap_or(false),
     };
-    ok(&env, self.inner.set(&key, value, opts))
+    ok(&env, self.ks().set(&key, value, opts))
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn get(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let value = ok(&env, self.inner.get(&key))?;
-    optional(&env, self.buffers, value)
+    let mut ks = self.ks();
+    let value = ok(&env, ks.get(&key))?;
+    optional(&env, self.cell.buffers, value)
   }
 
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | null>")]
   pub fn mget(&mut self, env: Env, keys: Vec<String>) -> Result<RawJs> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let values = self.inner.mget(&keys);
+    let mut ks = self.ks();
+    let values = ks.mget(&keys);
     let c = Converter::new(Js::new(&env));
     let array = c.js().create_array(values.len())?;
     for (i, value) in values.into_iter().enumerate() {
       let item = match value {
-        Some(b) => bulk(&c, self.buffers, b)?,
+        Some(b) => bulk(&c, self.cell.buffers, b)?,
         None => c.js().null()?,
       };
       c.js().set_element(array, i as u32, item)?;
@@ -439,8 +463,8 @@ impl KeyspaceHandle {
   pub fn mset(&mut self, env: Env, keys: Vec<String>, values: Vec<RawJs>) -> Result<()> {
     let values = Self::scalars(&env, &values, "values")?;
     let pairs: Vec<(&str, Bytes)> = keys.iter().map(String::as_str).zip(values).collect();
-    ok(&env, self.inner.mset(pairs))?;
-    report_spawn_error(&env, self.inner.dropper())
+    ok(&env, self.ks().mset(pairs))?;
+    report_spawn_error(&env, self.ks().dropper())
   }
 
   /// The facade has checked the cursor (a non-negative integer), the count
@@ -455,7 +479,7 @@ impl KeyspaceHandle {
     kind: Option<String>,
   ) -> Result<ScanStep> {
     let kind = scan_kind(&env, kind.as_deref())?;
-    let (next, keys) = self.inner.scan(cursor as u64, count as usize, pattern.as_deref(), kind);
+    let (next, keys) = self.ks().scan(cursor as u64, count as usize, pattern.as_deref(), kind);
     Ok(ScanStep { cursor: next as f64, keys: keys.iter().map(|k| k.to_string()).collect() })
   }
 
@@ -464,65 +488,69 @@ impl KeyspaceHandle {
   /// nothing changes. `n` is a safe integer (the facade checks).
   #[napi(catch_unwind)]
   pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
-    ok(&env, self.inner.incrby_checked(&key, int(n), safe_integer_result(n))).map(|v| v as f64)
+    ok(&env, self.ks().incrby_checked(&key, int(n), safe_integer_result(n))).map(|v| v as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn incrby_big(&mut self, env: Env, key: String, n: BigInt) -> Result<BigInt> {
     let n = i64_of(&env, n)?;
-    ok(&env, self.inner.incrby(&key, n)).map(BigInt::from)
+    ok(&env, self.ks().incrby(&key, n)).map(BigInt::from)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, value: unknown")]
   pub fn append(&mut self, env: Env, key: String, value: RawJs) -> Result<f64> {
     let value = Self::scalar(&env, value, "value")?;
-    ok(&env, self.inner.append(&key, &value)).map(|n| n as f64)
+    ok(&env, self.ks().append(&key, &value)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind)]
   pub fn strlen(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.strlen(&key)).map(|n| n as f64)
+    ok(&env, self.ks().strlen(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
   pub fn lpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
     let values = Self::scalars(&env, &values, "values")?;
-    ok(&env, self.inner.lpush(&key, values)).map(|n| n as f64)
+    ok(&env, self.ks().lpush(&key, values)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
   pub fn rpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
     let values = Self::scalars(&env, &values, "values")?;
-    ok(&env, self.inner.rpush(&key, values)).map(|n| n as f64)
+    ok(&env, self.ks().rpush(&key, values)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn lpop(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let value = ok(&env, self.inner.lpop(&key))?;
-    optional(&env, self.buffers, value.as_ref())
+    let mut ks = self.ks();
+    let value = ok(&env, ks.lpop(&key))?;
+    optional(&env, self.cell.buffers, value.as_ref())
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn rpop(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let value = ok(&env, self.inner.rpop(&key))?;
-    optional(&env, self.buffers, value.as_ref())
+    let mut ks = self.ks();
+    let value = ok(&env, ks.rpop(&key))?;
+    optional(&env, self.cell.buffers, value.as_ref())
   }
 
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn lrange(&mut self, env: Env, key: String, start: f64, stop: f64) -> Result<RawJs> {
-    let items = ok(&env, self.inner.lrange(&key, int(start), int(stop)))?;
-    array(&env, self.buffers, items.into_iter())
+    let mut ks = self.ks();
+    let items = ok(&env, ks.lrange(&key, int(start), int(stop)))?;
+    array(&env, self.cell.buffers, items.into_iter())
   }
 
   #[napi(catch_unwind)]
   pub fn llen(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.llen(&key)).map(|n| n as f64)
+    ok(&env, self.ks().llen(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
   pub fn lindex(&mut self, env: Env, key: String, index: f64) -> Result<RawJs> {
-    let value = ok(&env, self.inner.lindex(&key, int(index)))?;
-    optional(&env, self.buffers, value)
+    let mut ks = self.ks();
+    let value = ok(&env, ks.lindex(&key, int(index)))?;
+    optional(&env, self.cell.buffers, value)
   }
 
   /// `fields`: a `Map`, a plain object, or an array of `[field, value]`
@@ -531,7 +559,7 @@ impl KeyspaceHandle {
   pub fn hset(&mut self, env: Env, key: String, fields: RawJs) -> Result<f64> {
     let hash = Converter::new(Js::new(&env)).hash(fields.0, "fields").map_err(|e| conv(&env, e))?;
     let Value::Hash(map) = hash else { unreachable!("hash() builds a hash") };
-    ok(&env, self.inner.hset(&key, map.into_iter().collect())).map(|n| n as f64)
+    ok(&env, self.ks().hset(&key, map.into_iter().collect())).map(|n| n as f64)
   }
 
   #[napi(
@@ -541,15 +569,16 @@ impl KeyspaceHandle {
   )]
   pub fn hget(&mut self, env: Env, key: String, field: RawJs) -> Result<RawJs> {
     let field = Self::scalar(&env, field, "field")?;
-    let value = ok(&env, self.inner.hget(&key, &field))?;
-    optional(&env, self.buffers, value)
+    let mut ks = self.ks();
+    let value = ok(&env, ks.hget(&key, &field))?;
+    optional(&env, self.cell.buffers, value)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown[]")]
   pub fn hdel(&mut self, env: Env, key: String, fields: Vec<RawJs>) -> Result<f64> {
     let fields = Self::scalars(&env, &fields, "fields")?;
     let fields: Vec<&[u8]> = fields.iter().map(|f| &f[..]).collect();
-    ok(&env, self.inner.hdel(&key, &fields)).map(|n| n as f64)
+    ok(&env, self.ks().hdel(&key, &fields)).map(|n| n as f64)
   }
 
   /// Fields and values, flat: `[field, value, field, value, …]`. Without
@@ -560,80 +589,83 @@ impl KeyspaceHandle {
   /// valid UTF-8 can), it throws `ERR_LAZYFREE_FIELD_COLLISION` instead.
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn hgetall(&mut self, env: Env, key: String, buffers: Option<bool>) -> Result<RawJs> {
-    let pairs = ok(&env, self.inner.hgetall(&key))?;
-    hgetall_reply(&env, &key, &pairs, buffers.map_or((false, self.buffers), |b| (b, b)))
+    let mut ks = self.ks();
+    let pairs = ok(&env, ks.hgetall(&key))?;
+    hgetall_reply(&env, &key, &pairs, buffers.map_or((false, self.cell.buffers), |b| (b, b)))
   }
 
   #[napi(catch_unwind)]
   pub fn hlen(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.hlen(&key)).map(|n| n as f64)
+    ok(&env, self.ks().hlen(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, field: unknown")]
   pub fn hexists(&mut self, env: Env, key: String, field: RawJs) -> Result<bool> {
     let field = Self::scalar(&env, field, "field")?;
-    ok(&env, self.inner.hexists(&key, &field))
+    ok(&env, self.ks().hexists(&key, &field))
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
   pub fn sadd(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
-    ok(&env, self.inner.sadd(&key, members)).map(|n| n as f64)
+    ok(&env, self.ks().sadd(&key, members)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
   pub fn srem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
     let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    ok(&env, self.inner.srem(&key, &members)).map(|n| n as f64)
+    ok(&env, self.ks().srem(&key, &members)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
   pub fn smembers(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let members = ok(&env, self.inner.smembers(&key))?;
-    array(&env, self.buffers, members.into_iter())
+    let mut ks = self.ks();
+    let members = ok(&env, ks.smembers(&key))?;
+    array(&env, self.cell.buffers, members.into_iter())
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
   pub fn sismember(&mut self, env: Env, key: String, member: RawJs) -> Result<bool> {
     let member = Self::scalar(&env, member, "member")?;
-    ok(&env, self.inner.sismember(&key, &member))
+    ok(&env, self.ks().sismember(&key, &member))
   }
 
   #[napi(catch_unwind)]
   pub fn scard(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.scard(&key)).map(|n| n as f64)
+    ok(&env, self.ks().scard(&key)).map(|n| n as f64)
   }
 
   /// `scores[i]` goes with `members[i]`.
   #[napi(catch_unwind, ts_args_type = "key: string, scores: number[], members: unknown[]")]
   pub fn zadd(&mut self, env: Env, key: String, scores: Vec<f64>, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
-    ok(&env, self.inner.zadd(&key, scores.into_iter().zip(members).collect())).map(|n| n as f64)
+    ok(&env, self.ks().zadd(&key, scores.into_iter().zip(members).collect())).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
   pub fn zrem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
     let members = Self::scalars(&env, &members, "members")?;
     let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    ok(&env, self.inner.zrem(&key, &members)).map(|n| n as f64)
+    ok(&env, self.ks().zrem(&key, &members)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
   pub fn zscore(&mut self, env: Env, key: String, member: RawJs) -> Result<Option<f64>> {
     let member = Self::scalar(&env, member, "member")?;
-    ok(&env, self.inner.zscore(&key, &member))
+    ok(&env, self.ks().zscore(&key, &member))
   }
 
   /// Members, or `[member, score]` pairs `with_scores`.
   #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | [string | Buffer, number]>")]
   pub fn zrange(&mut self, env: Env, key: String, start: f64, stop: f64, with_scores: bool) -> Result<RawJs> {
-    let items = ok(&env, self.inner.zrange(&key, int(start), int(stop)))?;
+    let mut ks = self.ks();
+    let items = ok(&env, ks.zrange(&key, int(start), int(stop)))?;
     let c = Converter::new(Js::new(&env));
     let js = c.js();
     let array = js.create_array(items.len())?;
     for (i, (member, score)) in items.iter().enumerate() {
-      let member = bulk(&c, self.buffers, member)?;
+      let member = bulk(&c, self.cell.buffers, member)?;
       let item = if with_scores {
         let pair = js.create_array(2)?;
         js.set_element(pair, 0, member)?;
@@ -649,13 +681,13 @@ impl KeyspaceHandle {
 
   #[napi(catch_unwind)]
   pub fn zcard(&mut self, env: Env, key: String) -> Result<f64> {
-    ok(&env, self.inner.zcard(&key)).map(|n| n as f64)
+    ok(&env, self.ks().zcard(&key)).map(|n| n as f64)
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, increment: number, member: unknown")]
   pub fn zincrby(&mut self, env: Env, key: String, increment: f64, member: RawJs) -> Result<f64> {
     let member = Self::scalar(&env, member, "member")?;
-    ok(&env, self.inner.zincrby(&key, increment, member))
+    ok(&env, self.ks().zincrby(&key, increment, member))
   }
 
   /// Moves `value`'s contents in; on a refusal (OOM) they are put back.
@@ -664,26 +696,39 @@ impl KeyspaceHandle {
     let Some((contents, bytes)) = value.take() else {
       return Err(throw(&env, LfError::released_at("value")));
     };
-    match self.inner.set_value(&key, contents, bytes) {
+    let stored = self.ks().set_value(&key, contents, bytes);
+    match stored {
       Ok(()) => {
-        report_spawn_error(&env, self.inner.dropper())?;
+        report_spawn_error(&env, self.ks().dropper())?;
         Ok(())
       }
       Err(refused) => {
-        *value = NativeHandle::with_bytes(refused.value, bytes);
+        value.put_back(refused.value, bytes);
         Err(throw(&env, refused.error))
       }
     }
   }
 
-  #[napi]
-  pub fn take_value(&mut self, key: String) -> Option<NativeHandle> {
-    self.inner.take_value(&key).map(|(value, bytes)| NativeHandle::with_bytes(value, bytes))
+  /// `id`: the number the fast functions will find the value by, from the
+  /// facade's counter. Checked before the key is touched.
+  #[napi(catch_unwind)]
+  pub fn take_value(&mut self, env: Env, key: String, id: f64) -> Result<Option<NativeHandle>> {
+    fast::check_native_id(id).map_err(|e| throw(&env, e))?;
+    let Some((value, bytes)) = self.ks().take_value(&key) else { return Ok(None) };
+    match NativeHandle::with_bytes(value, bytes, id) {
+      Ok(handle) => Ok(Some(handle)),
+      Err((e, value)) => {
+        // Not reached (the id was checked above); if it were, the value
+        // goes back where it was, so nothing is lost.
+        let _ = self.ks().set_value(&key, value, bytes);
+        Err(throw(&env, e))
+      }
+    }
   }
 
   #[napi]
   pub fn info(&self) -> KeyspaceInfo {
-    let i = self.inner.info();
+    let i = self.ks().info();
     KeyspaceInfo {
       keys: i.keys as f64,
       expires: i.expires as f64,
@@ -702,8 +747,8 @@ impl KeyspaceHandle {
   #[napi(catch_unwind)]
   pub fn active_expire_cycle(&mut self, env: Env, budget_ms: f64) -> Result<ExpireCycle> {
     let budget = Duration::from_secs_f64(budget_ms.clamp(0.0, 1000.0) / 1000.0);
-    let r = self.inner.active_expire_cycle(budget);
-    report_spawn_error(&env, self.inner.dropper())?;
+    let r = self.ks().active_expire_cycle(budget);
+    report_spawn_error(&env, self.ks().dropper())?;
     Ok(ExpireCycle {
       rounds: r.rounds,
       sampled: r.sampled as f64,
@@ -714,9 +759,10 @@ impl KeyspaceHandle {
 }
 
 impl ObjectFinalize for KeyspaceHandle {
-  fn finalize(mut self, _env: Env) -> Result<()> {
+  fn finalize(self, _env: Env) -> Result<()> {
     // A collected keyspace's entries are freed by its dropper, in one message.
-    self.inner.flush(Some(true));
+    self.ks().flush(Some(true));
+    fast::unregister(self.id);
     Ok(())
   }
 }

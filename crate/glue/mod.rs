@@ -9,6 +9,7 @@ pub mod convert;
 pub mod dropper;
 pub mod env_state;
 pub mod errors;
+pub mod fast;
 pub mod js;
 pub mod keyspace;
 pub mod native_value;
@@ -42,8 +43,14 @@ pub static JEMALLOC_CONF: Option<&'static u8> = Some(&b"background_thread:true,m
 /// Runs once per Node environment that loads the addon (main thread or
 /// worker): ties that environment's droppers to its teardown.
 #[napi(module_exports)]
-pub fn attach_environment(_exports: Object, env: Env) -> Result<()> {
+pub fn attach_environment(exports: Object, env: Env) -> Result<()> {
   env.add_env_cleanup_hook((), |_| crate::glue::env_state::teardown())?;
   env.add_env_cleanup_hook((), |_| crate::glue::shared_keyspace::teardown())?;
+  fast::register_exports(&env, &exports)?;
   Ok(())
 }
+
+/// Does nothing: the floor of a call into this addon (an exported function,
+/// no arguments, no result), which the benchmarks compare every call with.
+#[napi]
+pub fn noop() {}

@@ -26,9 +26,11 @@ use crate::error::{LfError, LfResult};
 use crate::glue::convert::Converter;
 use crate::glue::dropper::report_spawn_error;
 use crate::glue::errors::{conv, throw};
-use crate::glue::js::{Handle, Js, RawJs};
+use crate::glue::fast;
+use crate::glue::js::{Js, RawJs};
 use crate::glue::keyspace::{
-  hgetall_reply, i64_of, safe_integer_result, scan_kind, ExpireCycle, KeyspaceConfig, KeyspaceInfo, ScanStep,
+  array, bulk, hgetall_reply, i64_of, int, ok, optional, safe_integer_result, scan_kind, ExpireCycle,
+  KeyspaceConfig, KeyspaceInfo, ScanStep,
 };
 use crate::glue::native_value::NativeHandle;
 use crate::keyspace::{Info, Keyspace, LazyFree, Policy, SetOptions};
@@ -109,35 +111,6 @@ pub struct SharedKeyspaceHandle {
   slot: Slot,
   buffers: bool,
   name: String,
-}
-
-fn int(n: f64) -> i64 {
-  n as i64
-}
-
-fn ok<T>(env: &Env, r: LfResult<T>) -> napi::Result<T> {
-  r.map_err(|e| throw(env, e))
-}
-
-fn bulk(c: &Converter, buffers: bool, bytes: &[u8]) -> napi::Result<Handle> {
-  c.bytes_to_js(bytes, buffers).map_err(|e| conv(&c.js().env(), e))
-}
-
-fn optional(env: &Env, buffers: bool, bytes: Option<&Bytes>) -> napi::Result<RawJs> {
-  let c = Converter::new(Js::new(env));
-  match bytes {
-    Some(b) => bulk(&c, buffers, b).map(RawJs),
-    None => c.js().null().map(RawJs),
-  }
-}
-
-fn array(env: &Env, buffers: bool, items: &[Bytes]) -> napi::Result<RawJs> {
-  let c = Converter::new(Js::new(env));
-  let array = c.js().create_array(items.len())?;
-  for (i, item) in items.iter().enumerate() {
-    c.js().set_element(array, i as u32, bulk(&c, buffers, item)?)?;
-  }
-  Ok(RawJs(array))
 }
 
 fn owned(items: Vec<&Bytes>) -> Vec<Bytes> {
@@ -470,7 +443,7 @@ impl SharedKeyspaceHandle {
   pub fn lrange(&mut self, env: Env, key: String, start: f64, stop: f64) -> Result<RawJs> {
     let r = self.on(&env, &key, |s| s.lrange(&key, int(start), int(stop)).map(owned))?;
     let items = ok(&env, r)?;
-    array(&env, self.buffers, &items)
+    array(&env, self.buffers, items.iter())
   }
 
   #[napi(catch_unwind)]
@@ -571,7 +544,7 @@ impl SharedKeyspaceHandle {
   pub fn smembers(&mut self, env: Env, key: String) -> Result<RawJs> {
     let r = self.on(&env, &key, |s| s.smembers(&key).map(owned))?;
     let members = ok(&env, r)?;
-    array(&env, self.buffers, &members)
+    array(&env, self.buffers, members.iter())
   }
 
   #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
@@ -661,16 +634,27 @@ impl SharedKeyspaceHandle {
     match self.on(&env, &key, |s| s.set_value(&key, contents, bytes))? {
       Ok(()) => self.report(&env),
       Err(refused) => {
-        *value = NativeHandle::with_bytes(refused.value, bytes);
+        value.put_back(refused.value, bytes);
         Err(throw(&env, refused.error))
       }
     }
   }
 
+  /// `id`: the number the fast functions will find the value by, from the
+  /// facade's counter. Checked before the key is touched.
   #[napi(catch_unwind)]
-  pub fn take_value(&mut self, env: Env, key: String) -> Result<Option<NativeHandle>> {
-    let taken = self.on(&env, &key, |s| s.take_value(&key))?;
-    Ok(taken.map(|(value, bytes)| NativeHandle::with_bytes(value, bytes)))
+  pub fn take_value(&mut self, env: Env, key: String, id: f64) -> Result<Option<NativeHandle>> {
+    fast::check_native_id(id).map_err(|e| throw(&env, e))?;
+    let Some((value, bytes)) = self.on(&env, &key, |s| s.take_value(&key))? else { return Ok(None) };
+    match NativeHandle::with_bytes(value, bytes, id) {
+      Ok(handle) => Ok(Some(handle)),
+      Err((e, value)) => {
+        // Not reached (the id was checked above); if it were, the value
+        // goes back where it was, so nothing is lost.
+        let _ = self.on(&env, &key, |s| s.set_value(&key, value, bytes));
+        Err(throw(&env, e))
+      }
+    }
   }
 
   #[napi(catch_unwind)]
@@ -702,7 +686,8 @@ impl ObjectFinalize for SharedKeyspaceHandle {
 /// that show a move between threads copies nothing.
 #[napi(js_name = "nativeValueStorageId")]
 pub fn native_value_storage_id(value: &NativeHandle) -> Option<String> {
-  let first: Option<&Bytes> = match value.get().ok()? {
+  let value = value.get().ok()?;
+  let first: Option<&Bytes> = match &*value {
     Value::String(b) => Some(b),
     Value::List(l) => l.front(),
     Value::Hash(h) => h.values().next(),

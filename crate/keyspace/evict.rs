@@ -7,7 +7,8 @@
 //!
 //! Like Redis, we approximate LRU (and shortest-TTL) by sampling: a handful
 //! of random keys (`maxmemory-samples`, 5), evict the best of them. Random
-//! keys come from the table's dense key vectors in O(1). The keys the write
+//! keys come from the table's slots (a random slot, then the next entry that
+//! qualifies). The keys the write
 //! itself touches are never chosen: the write applies to what the caller
 //! sees.
 //!
@@ -208,11 +209,11 @@ impl Keyspace {
     }
     match policy {
       Policy::NoEviction => None,
-      Policy::AllKeysRandom | Policy::VolatileRandom => self.sample(n, protect),
+      Policy::AllKeysRandom | Policy::VolatileRandom => self.sample(protect),
       Policy::AllKeysLru | Policy::VolatileLru | Policy::VolatileTtl => {
         let mut best: Option<(u64, Key)> = None;
         for _ in 0..self.config.samples.max(1) {
-          let Some(key) = self.sample(n, protect) else { break };
+          let Some(key) = self.sample(protect) else { break };
           let e = self.table.get(&key).expect("sampled key present");
           let rank = if policy == Policy::VolatileTtl { e.expires_at_ms } else { e.last_access_ms };
           if best.as_ref().is_none_or(|(r, _)| rank < *r) {
@@ -224,15 +225,12 @@ impl Keyspace {
     }
   }
 
-  /// One random key from the policy's vector (`n` long), skipping the
-  /// protected ones by probing the next positions.
-  fn sample(&mut self, n: usize, protect: &[&str]) -> Option<Key> {
-    let start = self.rng.below(n);
+  /// One random key the policy may evict, never a protected one: from a
+  /// random slot of the table onwards, the first that qualifies (with a TTL,
+  /// for the volatile policies). `None` only when no key qualifies.
+  fn sample(&mut self, protect: &[&str]) -> Option<Key> {
+    let r = self.rng.next_u64();
     let volatile = self.config.policy.volatile();
-    (0..n.min(protect.len() + 1)).find_map(|probe| {
-      let i = (start + probe) % n;
-      let key = if volatile { self.table.volatile_at(i) } else { self.table.key_at(i) };
-      (!protect.contains(&&**key)).then(|| Key::clone(key))
-    })
+    self.table.random_key(r, volatile, usize::MAX, |e| !protect.contains(&e.key().as_str())).cloned()
   }
 }

@@ -5,8 +5,10 @@
 //! found by the active cycle, Redis's adaptive sampling from `expire.c`:
 //! sample up to 20 keys that carry a TTL, remove the expired ones, and go
 //! again while more than 10% of the sample had expired, until the time
-//! budget is spent. Sampling draws from the table's vector of keys with a TTL,
-//! so a cycle costs O(sample), not O(keys). Both paths count `expired_keys`
+//! budget is spent. A sample is the next keys with a TTL along a scan cursor
+//! over the table kept from cycle to cycle (walking at most
+//! [`ACTIVE_EXPIRE_MAX_VISITS`] home slots per round), so a cycle costs
+//! O(sample), not O(keys), and successive cycles sweep the whole table. Both paths count `expired_keys`
 //! and free through the `expire` lazy-free switch.
 
 use std::time::{Duration, Instant};
@@ -19,6 +21,9 @@ use super::Keyspace;
 
 /// Keys sampled per round (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 pub const ACTIVE_EXPIRE_KEYS_PER_LOOP: usize = 20;
+/// Home slots one round's sample may walk looking for keys with a TTL, so a
+/// cycle stays short when few keys carry one.
+pub const ACTIVE_EXPIRE_MAX_VISITS: usize = 400;
 /// Another round follows while more than this percentage of a sample had
 /// expired (Redis: `ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`).
 pub const ACTIVE_EXPIRE_STALE_PERCENT: usize = 10;
@@ -47,7 +52,7 @@ impl Keyspace {
     }
   }
 
-  fn expire_key(&mut self, key: &str) {
+  pub(super) fn expire_key(&mut self, key: &str) {
     self.remove_key(key, Removal::Expire);
     self.counters.expired_keys += 1;
   }
@@ -122,15 +127,35 @@ impl Keyspace {
       if n == 0 {
         break;
       }
-      let mut expired = 0;
-      for _ in 0..n {
-        let len = self.table.volatile_len();
-        if len == 0 {
+      // The sample: the next `n` keys with a TTL along the table's scan
+      // cursor (kept across cycles, as Valkey's active expiry walks its
+      // table), looking at no more than ACTIVE_EXPIRE_MAX_VISITS home slots.
+      let mut sample = Vec::with_capacity(n);
+      let mut visits = 0;
+      while sample.len() < n && visits < ACTIVE_EXPIRE_MAX_VISITS {
+        // A home slot joins the sample whole, or (when it would take the
+        // sample past `n`) waits for the next round: the cursor only moves
+        // past slots whose keys were all looked at.
+        let mut slot = Vec::new();
+        let next = self.table.scan(self.expire_cursor, 1, |key, e| {
+          if e.expires_at_ms != 0 {
+            slot.push(key.clone());
+          }
+        });
+        if !sample.is_empty() && sample.len() + slot.len() > n {
           break;
         }
-        let i = self.rng.below(len);
-        let key = self.table.volatile_at(i).clone();
-        if self.expire_if_needed(&key, now) {
+        sample.append(&mut slot);
+        self.expire_cursor = next;
+        visits += 1;
+      }
+      let n = sample.len();
+      if n == 0 {
+        break;
+      }
+      let mut expired = 0;
+      for key in &sample {
+        if self.expire_if_needed(key, now) {
           expired += 1;
         }
       }

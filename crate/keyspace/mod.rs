@@ -136,6 +136,8 @@ pub struct Keyspace {
   dropper: Arc<Dropper>,
   clock: Arc<dyn Clock>,
   rng: Rng,
+  /// Where active expiry's walk over the table resumes (a SCAN cursor).
+  expire_cursor: u64,
   counters: Counters,
 }
 
@@ -148,7 +150,15 @@ impl Keyspace {
   /// A keyspace reading time from `clock`.
   pub fn with_clock(config: Config, dropper: Arc<Dropper>, clock: Arc<dyn Clock>) -> Keyspace {
     let rng = config.seed.map(Rng::new).unwrap_or_else(Rng::from_entropy);
-    Keyspace { table: Table::default(), config, dropper, clock, rng, counters: Counters::default() }
+    Keyspace {
+      table: Table::default(),
+      config,
+      dropper,
+      clock,
+      rng,
+      expire_cursor: 0,
+      counters: Counters::default(),
+    }
   }
 
   pub fn config(&self) -> &Config {
@@ -194,8 +204,18 @@ impl Keyspace {
   /// a hit or a miss, and refreshes the LRU clock.
   fn lookup_read(&mut self, key: &str) -> Option<&Entry> {
     let now = self.now_ms();
-    self.expire_if_needed(key, now);
-    match self.table.touch(key, now) {
+    // One hash for both probes (the second finds the slot in cache).
+    let hash = self.table.hash_key(key);
+    self.lookup_read_hashed(hash, key, now)
+  }
+
+  /// [`Self::lookup_read`] with the key's hash (`Table::hash_key`) and the
+  /// command's time, for commands that read many keys.
+  fn lookup_read_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
+    if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
+      self.expire_key(key);
+    }
+    match self.table.touch_hashed(hash, key, now) {
       Some(e) => {
         self.counters.hits += 1;
         Some(e)
@@ -237,8 +257,16 @@ impl Keyspace {
   /// The live entry at `key` for a write command: applies lazy expiry; no
   /// statistics, as Redis's `lookupKeyWrite`.
   fn lookup_write(&mut self, key: &str, now: u64) -> Option<&Entry> {
-    self.expire_if_needed(key, now);
-    self.table.get(key)
+    let hash = self.table.hash_key(key);
+    self.lookup_write_hashed(hash, key, now)
+  }
+
+  /// [`Self::lookup_write`] with the key's hash (`Table::hash_key`).
+  fn lookup_write_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
+    if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
+      self.expire_key(key);
+    }
+    self.table.get_hashed(hash, key)
   }
 
   /// A write to a value that must be of `kind` when present.

@@ -16,7 +16,7 @@ use crate::value::{Kind, Value};
 use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
 use super::lazy::Removal;
 use super::table::{entry_memory, Entry};
-use super::Keyspace;
+use super::{Key, Keyspace};
 
 /// SET's options, as Redis spells them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,7 +88,8 @@ impl Keyspace {
     if ttl_ms > i64::MAX - now as i64 {
       return Err(invalid_expire("set"));
     }
-    let old = self.lookup_write(key, now).map(|e| entry_memory(key.len(), e.bytes));
+    let hash = self.table.hash_key(key);
+    let old = self.lookup_write_hashed(hash, key, now).map(|e| entry_memory(key.len(), e.bytes));
     if (opts.nx && old.is_some()) || (opts.xx && old.is_none()) {
       return Ok(false);
     }
@@ -96,14 +97,12 @@ impl Keyspace {
     self.reserve(entry_memory(key.len(), bytes).saturating_sub(old.unwrap_or(0)), &[key])?;
     let at = if ttl_ms > 0 { now + ttl_ms as u64 } else { 0 };
     if old.is_some() {
-      let (old_value, old_bytes) = self.table.replace(key, Value::String(value), bytes).expect("present");
-      if !opts.keep_ttl {
-        self.table.set_expiry(key, at);
-      }
-      self.table.touch(key, now);
+      let expiry = (!opts.keep_ttl).then_some(at);
+      let (old_value, old_bytes) =
+        self.table.overwrite_hashed(hash, key, Value::String(value), bytes, expiry, now).expect("present");
       self.dispose(old_value, old_bytes, Removal::Overwrite);
     } else {
-      self.insert_new(key, Value::String(value), bytes, at, now);
+      self.table.insert_hashed(hash, Key::from(key), Value::String(value), bytes, at, now);
     }
     Ok(true)
   }
@@ -123,12 +122,16 @@ impl Keyspace {
   /// another kind (no `WRONGTYPE`, as Redis). Each key is looked up as GET
   /// looks it up (lazy expiry, hit or miss, LRU clock).
   pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&Bytes>> {
-    for key in keys {
-      self.lookup_read(key);
+    // One clock read for the command, one hash per key.
+    let now = self.now_ms();
+    let hashes: Vec<u64> = keys.iter().map(|key| self.table.hash_key(key)).collect();
+    for (key, &hash) in keys.iter().zip(&hashes) {
+      self.lookup_read_hashed(hash, key, now);
     }
     keys
       .iter()
-      .map(|key| match self.table.get(key) {
+      .zip(hashes)
+      .map(|(key, hash)| match self.table.get_hashed(hash, key) {
         Some(Entry { value: Value::String(b), .. }) => Some(b),
         _ => None,
       })

@@ -109,7 +109,9 @@ fn the_active_cycle_removes_expired_keys_nobody_touches() {
   }
   let report = f.ks.active_expire_cycle(Duration::from_secs(60));
   assert_eq!(report.expired, 0);
-  assert_eq!((report.rounds, report.sampled), (1, 20), "one round when nothing has expired");
+  // A sample takes whole slots of the table, so it may stop a key short of 20.
+  assert_eq!(report.rounds, 1, "one round when nothing has expired");
+  assert!((15..=20).contains(&report.sampled), "{report:?}");
   f.clock.advance(100);
   let report = f.ks.active_expire_cycle(Duration::from_secs(60));
   assert!(!report.timed_out);
@@ -148,8 +150,9 @@ fn the_active_cycle_respects_its_time_budget() {
   f.clock.advance(1);
   let report = f.ks.active_expire_cycle(Duration::ZERO);
   assert!(report.timed_out);
-  assert_eq!((report.rounds, report.expired), (1, 20), "a spent budget still allows one round");
-  assert_eq!(f.ks.size(), 4980);
+  assert_eq!(report.rounds, 1, "a spent budget still allows one round");
+  assert!((15..=20).contains(&report.expired), "{report:?}");
+  assert_eq!(f.ks.size(), 5000 - report.expired as usize);
   // Repeated cycles finish the job, as ticks would.
   let mut ticks = 0;
   while f.ks.info().expires > 0 {

@@ -1,0 +1,602 @@
+//! The hot path: keyspace `get` and `set`, `Dropper#defer` and
+//! `NativeValue#release` (and the `capacity` getter) as plain Node-API
+//! functions over ids, at the cost floor of a call into the addon.
+//!
+//! Why it exists: a `#[napi]` class method pays ~300 ns before it does
+//! anything (unwrapping `this`, checking its type tag, opening and closing a
+//! native-borrow scope, copying a `String` argument), eight times the work a
+//! lookup needs. These functions are registered by hand (`register`), read
+//! their arguments with one `napi_get_cb_info`, find the keyspace by a number
+//! in a thread-local table, read the key once into a stack buffer and build
+//! the reply once.
+//!
+//! Guarantees:
+//! - A keyspace, dropper or native value is reached only through its id, in
+//!   the table of the thread that made it; an unknown, stale or foreign id is
+//!   refused (for a keyspace, with the `ERR_LAZYFREE_CLOSED` error the facade
+//!   throws for a closed one) and never dereferences anything.
+//! - The keyspace sits in a `RefCell` shared with `KeyspaceHandle`'s methods:
+//!   a call re-entered from JavaScript that runs in the middle of another
+//!   (a getter run by an argument conversion) is refused, never aliased.
+//! - A key that is not well-formed UTF-16 (a lone surrogate) is refused with
+//!   a `TypeError` naming the argument; a real U+FFFD is accepted.
+//! - No JavaScript runs between taking a pointer into JS memory and copying
+//!   from it: keys are copied by V8 itself (`napi_get_value_string_*`).
+//! - A panic in the core becomes a thrown `Error`, never an abort.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use napi::{sys, Env, Error, JsError, Status};
+
+use crate::dropper::Dropper;
+use crate::error::LfError;
+use crate::glue::convert::{not_well_formed, Converter};
+use crate::glue::errors::{conv, throw};
+use crate::glue::js::{Handle, Js};
+use crate::keyspace::{Keyspace, SetOptions};
+use crate::value::{Bytes, Value};
+
+/// One keyspace, shared by its `KeyspaceHandle` and the fast functions.
+pub struct KsCell {
+  pub ks: RefCell<Keyspace>,
+  /// Replies as `Buffer`s (`returnBuffers`) rather than strings.
+  pub buffers: bool,
+}
+
+/// Ids are `index + generation * 2^24`: exact in a JavaScript number, and a
+/// slot reused later gets a new generation, so an old id never reaches it.
+const INDEX_BITS: u32 = 24;
+
+/// A thread's table of live objects of one kind, found by id.
+pub struct Registry<T> {
+  slots: Vec<(u64, Option<T>)>,
+  free: Vec<usize>,
+}
+
+impl<T: Clone> Registry<T> {
+  const fn new() -> Self {
+    Registry { slots: Vec::new(), free: Vec::new() }
+  }
+
+  fn insert(&mut self, item: T) -> f64 {
+    let index = self.free.pop().unwrap_or_else(|| {
+      self.slots.push((0, None));
+      self.slots.len() - 1
+    });
+    assert!(index < 1 << INDEX_BITS, "more than 16M live native objects on one thread");
+    let slot = &mut self.slots[index];
+    slot.0 += 1;
+    slot.1 = Some(item);
+    (index as u64 + (slot.0 << INDEX_BITS)) as f64
+  }
+
+  fn remove(&mut self, id: f64) {
+    let Some((index, generation)) = split(id) else { return };
+    if let Some(slot) = self.slots.get_mut(index) {
+      if slot.0 == generation && slot.1.take().is_some() {
+        self.free.push(index);
+      }
+    }
+  }
+
+  fn get(&self, id: f64) -> Option<T> {
+    let (index, generation) = split(id)?;
+    let slot = self.slots.get(index)?;
+    if slot.0 != generation {
+      return None;
+    }
+    slot.1.clone()
+  }
+}
+
+fn split(id: f64) -> Option<(usize, u64)> {
+  if !(id >= 1.0 && id.fract() == 0.0 && id < 9.0e15) {
+    return None;
+  }
+  let id = id as u64;
+  Some(((id & ((1 << INDEX_BITS) - 1)) as usize, id >> INDEX_BITS))
+}
+
+/// A native value's contents and estimate, shared by its `NativeHandle` and
+/// the fast functions; `None` once released.
+pub type NvCell = RefCell<(Option<Value>, usize)>;
+
+thread_local! {
+  static KEYSPACES: RefCell<Registry<Rc<KsCell>>> = const { RefCell::new(Registry::new()) };
+  static DROPPERS: RefCell<Registry<Arc<Dropper>>> = const { RefCell::new(Registry::new()) };
+  static NATIVES: RefCell<HashMap<u64, Rc<NvCell>, BuildHasherDefault<IdHasher>>> =
+    RefCell::new(HashMap::default());
+}
+
+/// Hashes a native value's id: ids are a counter the facade keeps, not
+/// input, so a multiply spreads them well enough.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+
+  fn write(&mut self, bytes: &[u8]) {
+    for &b in bytes {
+      self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+  }
+
+  fn write_u64(&mut self, n: u64) {
+    self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+  }
+}
+
+/// Enters a keyspace in this thread's table; returns its id (never 0).
+pub fn register(cell: Rc<KsCell>) -> f64 {
+  KEYSPACES.with(|r| r.borrow_mut().insert(cell))
+}
+
+/// Removes keyspace `id` (its handle is being finalized).
+pub fn unregister(id: f64) {
+  // `try_with`: at thread exit the table may already be gone, and with it
+  // everything it held.
+  let _ = KEYSPACES.try_with(|r| r.borrow_mut().remove(id));
+}
+
+fn lookup(id: f64) -> Option<Rc<KsCell>> {
+  KEYSPACES.with(|r| r.borrow().get(id))
+}
+
+pub fn register_dropper(d: Arc<Dropper>) -> f64 {
+  DROPPERS.with(|r| r.borrow_mut().insert(d))
+}
+
+pub fn unregister_dropper(id: f64) {
+  let _ = DROPPERS.try_with(|r| r.borrow_mut().remove(id));
+}
+
+/// Enters a native value under `id`, which the facade chose (a counter, so
+/// no id is ever used twice); refuses an id that is not a positive safe
+/// integer or is taken.
+pub fn register_native(cell: Rc<NvCell>, id: f64) -> Result<(), LfError> {
+  let key = native_key(id)
+    .ok_or_else(|| LfError::Range(format!("native value id {id} is not a positive safe integer")))?;
+  NATIVES.with(|r| match r.borrow_mut().entry(key) {
+    std::collections::hash_map::Entry::Occupied(_) => {
+      Err(LfError::Range(format!("native value id {id} is in use already")))
+    }
+    std::collections::hash_map::Entry::Vacant(v) => {
+      v.insert(cell);
+      Ok(())
+    }
+  })
+}
+
+/// Whether `id` could be registered now (see [`register_native`]).
+pub fn check_native_id(id: f64) -> Result<(), LfError> {
+  let key = native_key(id)
+    .ok_or_else(|| LfError::Range(format!("native value id {id} is not a positive safe integer")))?;
+  if NATIVES.with(|r| r.borrow().contains_key(&key)) {
+    return Err(LfError::Range(format!("native value id {id} is in use already")));
+  }
+  Ok(())
+}
+
+pub fn unregister_native(id: f64) {
+  if let Some(key) = native_key(id) {
+    let _ = NATIVES.try_with(|r| r.borrow_mut().remove(&key));
+  }
+}
+
+fn native_key(id: f64) -> Option<u64> {
+  (id >= 1.0 && id.fract() == 0.0 && id <= 9_007_199_254_740_991.0).then_some(id as u64)
+}
+
+fn closed() -> LfError {
+  LfError::Coded { code: "ERR_LAZYFREE_CLOSED", message: "this Keyspace has been closed".into() }
+}
+
+fn busy() -> LfError {
+  LfError::Coded {
+    code: "ERR_LAZYFREE_REENTERED",
+    message: "this Keyspace is in the middle of another command (called from a getter or toString that \
+              command ran); call it afterwards"
+      .into(),
+  }
+}
+
+fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+  if status == sys::Status::napi_ok {
+    Ok(())
+  } else {
+    Err(Error::new(Status::from(status), format!("lazyfree: Node-API call {what} failed")))
+  }
+}
+
+/// The call's arguments (missing ones are `undefined`, as Node-API fills them).
+///
+/// # Safety
+/// `env` and `info` are the ones Node-API passed to the running callback.
+unsafe fn args<const N: usize>(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+) -> napi::Result<[Handle; N]> {
+  let mut argc = N;
+  let mut argv = [ptr::null_mut(); N];
+  // SAFETY: the caller's contract; `argv` has room for `argc` values.
+  check(
+    unsafe {
+      sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
+    },
+    "get_cb_info",
+  )?;
+  Ok(argv.map(Handle::from_raw))
+}
+
+fn number(env: sys::napi_env, v: Handle) -> napi::Result<f64> {
+  let mut n = 0.0;
+  // SAFETY: `env` and `v` belong to the running callback.
+  let status = unsafe { sys::napi_get_value_double(env, v.raw(), &mut n) };
+  // Not a number: an id no keyspace has.
+  Ok(if status == sys::Status::napi_ok { n } else { -1.0 })
+}
+
+/// A key's UTF-8 bytes: in `stack` when they fit, else in `heap`.
+enum KeyBytes {
+  Stack(usize),
+  Heap(Vec<u8>),
+}
+
+/// Bytes a key may take on the stack; longer ones are read into a `Vec`.
+const STACK_KEY: usize = 256;
+
+/// Reads the string `v` (the argument called `name`) as UTF-8, refusing a
+/// value that is not a string or not well-formed UTF-16 with a `TypeError`
+/// that names it.
+fn read_key<'a>(
+  env: sys::napi_env,
+  v: Handle,
+  name: &dyn Fn() -> String,
+  stack: &'a mut [u8; STACK_KEY],
+) -> Result<KeyText<'a>, LfError> {
+  let mut len = 0usize;
+  // SAFETY: `env` and `v` belong to the running callback; the buffer and its
+  // size are ours. V8 copies the bytes; no JavaScript runs meanwhile.
+  let status =
+    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), stack.as_mut_ptr().cast(), STACK_KEY, &mut len) };
+  if status == sys::Status::napi_string_expected {
+    return Err(LfError::Type(format!("{} is not a string; expected a string", name())));
+  }
+  if status != sys::Status::napi_ok {
+    return Err(LfError::Type(format!("{} could not be read as a string", name())));
+  }
+  let bytes = if len + 1 < STACK_KEY {
+    KeyBytes::Stack(len)
+  } else {
+    let mut full = 0usize;
+    // SAFETY: as above; a null buffer asks for the length only.
+    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), ptr::null_mut(), 0, &mut full) };
+    let mut buf = vec![0u8; full + 1];
+    // SAFETY: as above; `buf` holds `full + 1` bytes, room for the terminator.
+    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+    buf.truncate(len);
+    KeyBytes::Heap(buf)
+  };
+  let text = match bytes {
+    KeyBytes::Stack(n) => KeyText::Borrowed(&stack[..n]),
+    KeyBytes::Heap(b) => KeyText::Owned(b),
+  };
+  // V8 writes a lone surrogate as U+FFFD (EF BF BD): only then look closer,
+  // at the UTF-16 itself, since a real U+FFFD is a valid key.
+  if text.bytes().windows(3).any(|w| w == [0xEF, 0xBF, 0xBD]) {
+    if let Ok(Err(at)) = Js::new(&Env::from_raw(env)).well_formed(v) {
+      return Err(not_well_formed(&name(), at, false));
+    }
+  }
+  Ok(text)
+}
+
+/// A key's bytes, valid UTF-8 (V8 wrote them).
+enum KeyText<'a> {
+  Borrowed(&'a [u8]),
+  Owned(Vec<u8>),
+}
+
+impl KeyText<'_> {
+  fn bytes(&self) -> &[u8] {
+    match self {
+      KeyText::Borrowed(b) => b,
+      KeyText::Owned(b) => b,
+    }
+  }
+
+  fn as_str(&self) -> Result<&str, LfError> {
+    std::str::from_utf8(self.bytes()).map_err(|_| LfError::Type("key is not valid text".into()))
+  }
+}
+
+/// A bulk reply: a string (one-byte when the bytes are ASCII, which V8 makes
+/// without decoding), or a `Buffer`.
+fn bulk(env: sys::napi_env, bytes: &[u8], buffers: bool) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  if !buffers && bytes.is_ascii() {
+    // SAFETY: `env` belongs to the running callback; ASCII is Latin-1.
+    let status =
+      unsafe { sys::napi_create_string_latin1(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut r) };
+    if status == sys::Status::napi_ok {
+      return Ok(r);
+    }
+    // Too long for V8: the keyspace's reply below says what to do instead.
+  }
+  let c = Converter::new(Js::new(&Env::from_raw(env)));
+  crate::glue::keyspace::bulk(&c, buffers, bytes).map(Handle::raw)
+}
+
+fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_get_null(env, &mut r) }, "get_null")?;
+  Ok(r)
+}
+
+fn boolean(env: sys::napi_env, b: bool) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_get_boolean(env, b, &mut r) }, "get_boolean")?;
+  Ok(r)
+}
+
+/// Runs a callback body: its error is thrown (unless one is pending already)
+/// and a panic becomes an `Error`; either way the call returns `undefined`.
+fn guard(env: sys::napi_env, body: impl FnOnce() -> napi::Result<sys::napi_value>) -> sys::napi_value {
+  let e = match catch_unwind(AssertUnwindSafe(body)) {
+    Ok(Ok(v)) => return v,
+    Ok(Err(e)) => e,
+    Err(panic) => {
+      let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+      Error::new(Status::GenericFailure, format!("lazyfree: internal error: {what}"))
+    }
+  };
+  // SAFETY: `env` belongs to the running callback.
+  unsafe { JsError::from(e).throw_into(env) };
+  ptr::null_mut()
+}
+
+fn lf(env: sys::napi_env, e: LfError) -> Error {
+  throw(&Env::from_raw(env), e)
+}
+
+/// `ksGet(id, key)`: GET.
+unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [id, key] = unsafe { args::<2>(env, info) }?;
+    let cell = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let mut stack = [0u8; STACK_KEY];
+    let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
+    let key = key.as_str().map_err(|e| lf(env, e))?;
+    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+    match ks.get(key).map_err(|e| lf(env, e))? {
+      Some(bytes) => bulk(env, bytes, cell.buffers),
+      None => null(env),
+    }
+  })
+}
+
+/// `ksSet(id, key, value)`: SET without options (the facade sends calls with
+/// options to `KeyspaceHandle.set`).
+unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [id, key, value] = unsafe { args::<3>(env, info) }?;
+    let cell = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let mut stack = [0u8; STACK_KEY];
+    let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
+    let key = key.as_str().map_err(|e| lf(env, e))?;
+    // Converted before the keyspace is borrowed: a conversion may run
+    // JavaScript (it does not today, but the borrow below must not depend
+    // on that).
+    let js = Js::new(&Env::from_raw(env));
+    let value: Bytes =
+      Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?;
+    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+    let stored = ks.set(key, value, SetOptions::default()).map_err(|e| lf(env, e))?;
+    crate::glue::dropper::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
+    boolean(env, stored)
+  })
+}
+
+/// `ksMget(id, ...keys)`: MGET; the keys come as arguments, so reading them
+/// takes no call per key beyond copying its text.
+unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    const STACK_ARGS: usize = 128;
+    let mut argc = STACK_ARGS;
+    let mut stack_args = [ptr::null_mut(); STACK_ARGS];
+    // SAFETY: Node-API's arguments to this callback; `stack_args` has room
+    // for `argc` values.
+    check(
+      unsafe {
+        sys::napi_get_cb_info(env, info, &mut argc, stack_args.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
+      },
+      "get_cb_info",
+    )?;
+    let mut heap_args = Vec::new();
+    let argv: &[sys::napi_value] = if argc <= STACK_ARGS {
+      &stack_args[..argc]
+    } else {
+      heap_args.resize(argc, ptr::null_mut());
+      // SAFETY: as above; `heap_args` holds `argc` values.
+      check(
+        unsafe {
+          sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            heap_args.as_mut_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+          )
+        },
+        "get_cb_info",
+      )?;
+      &heap_args[..argc]
+    };
+    let Some((&id, keys)) = argv.split_first() else {
+      return Err(lf(env, closed()));
+    };
+    let cell = lookup(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
+    // Every key's text in one buffer; `ends[i]` is where key i ends.
+    let mut text = Vec::with_capacity(keys.len() * 16);
+    let mut ends = Vec::with_capacity(keys.len());
+    let mut stack = [0u8; STACK_KEY];
+    for (i, &key) in keys.iter().enumerate() {
+      let key =
+        read_key(env, Handle::from_raw(key), &|| format!("keys[{i}]"), &mut stack).map_err(|e| lf(env, e))?;
+      text.extend_from_slice(key.bytes());
+      ends.push(text.len());
+    }
+    let text =
+      std::str::from_utf8(&text).map_err(|_| lf(env, LfError::Type("keys are not valid text".into())))?;
+    let mut start = 0;
+    let names: Vec<&str> = ends
+      .iter()
+      .map(|&end| {
+        // Each key was whole UTF-8, so every boundary is a char boundary.
+        let name = &text[start..end];
+        start = end;
+        name
+      })
+      .collect();
+    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+    let values = ks.mget(&names);
+    let mut array = ptr::null_mut();
+    // SAFETY: `env` belongs to the running callback.
+    check(unsafe { sys::napi_create_array_with_length(env, values.len(), &mut array) }, "create_array")?;
+    let nothing = null(env)?;
+    for (i, value) in values.into_iter().enumerate() {
+      let item = match value {
+        Some(bytes) => bulk(env, bytes, cell.buffers)?,
+        None => nothing,
+      };
+      // SAFETY: `array` and `item` are values of this callback.
+      check(unsafe { sys::napi_set_element(env, array, i as u32, item) }, "set_element")?;
+    }
+    Ok(array)
+  })
+}
+
+fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {
+  let id = number(env, id)?;
+  DROPPERS
+    .with(|r| r.borrow().get(id))
+    .ok_or_else(|| lf(env, LfError::Type("dropper is not a live Dropper".into())))
+}
+
+fn native_of(env: sys::napi_env, id: Handle, name: &str) -> napi::Result<Rc<NvCell>> {
+  let id = number(env, id)?;
+  native_key(id)
+    .and_then(|key| NATIVES.with(|r| r.borrow().get(&key).cloned()))
+    .ok_or_else(|| lf(env, LfError::Type(format!("{name} is not a live NativeValue"))))
+}
+
+/// Hands a value to `dropper`; `None` when it had been released already.
+fn hand_over(env: sys::napi_env, dropper: &Dropper, native: &NvCell) -> napi::Result<Option<bool>> {
+  let taken = {
+    let mut state = native.try_borrow_mut().map_err(|_| lf(env, LfError::Type("value is in use".into())))?;
+    let bytes = std::mem::take(&mut state.1);
+    state.0.take().map(|v| (v, bytes))
+  };
+  let Some((value, bytes)) = taken else { return Ok(None) };
+  let outcome = dropper.defer(value, bytes);
+  crate::glue::dropper::report_spawn_error(&Env::from_raw(env), dropper)?;
+  Ok(Some(outcome.deferred()))
+}
+
+/// `dropperDefer(dropperId, nativeId)`: `Dropper#defer` of a `NativeValue`.
+unsafe extern "C" fn dropper_defer(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [dropper, native] = unsafe { args::<2>(env, info) }?;
+    let dropper = dropper_of(env, dropper)?;
+    let native = native_of(env, native, "value")?;
+    match hand_over(env, &dropper, &native)? {
+      Some(deferred) => boolean(env, deferred),
+      None => Err(lf(env, LfError::released())),
+    }
+  })
+}
+
+/// `nativeRelease(nativeId, dropperId)`: `NativeValue#release`; `false` when
+/// it had been released already.
+unsafe extern "C" fn native_release(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [native, dropper] = unsafe { args::<2>(env, info) }?;
+    let native = native_of(env, native, "this")?;
+    let dropper = dropper_of(env, dropper)?;
+    boolean(env, hand_over(env, &dropper, &native)?.unwrap_or(false))
+  })
+}
+
+/// `dropperCapacity(dropperId)`: the channel's slots.
+unsafe extern "C" fn dropper_capacity(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [dropper] = unsafe { args::<1>(env, info) }?;
+    let capacity = dropper_of(env, dropper)?.capacity() as f64;
+    let mut r = ptr::null_mut();
+    // SAFETY: `env` belongs to the running callback.
+    check(unsafe { sys::napi_create_double(env, capacity, &mut r) }, "create_double")?;
+    Ok(r)
+  })
+}
+
+type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+
+/// Adds the fast functions to the module's exports.
+pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> napi::Result<()> {
+  use napi::JsValue;
+  let exports = exports.raw();
+  let functions: [(&str, Callback); 6] = [
+    ("ksGet", ks_get),
+    ("ksMget", ks_mget),
+    ("ksSet", ks_set),
+    ("dropperDefer", dropper_defer),
+    ("nativeRelease", native_release),
+    ("dropperCapacity", dropper_capacity),
+  ];
+  for (name, cb) in functions {
+    let mut f = ptr::null_mut();
+    // SAFETY: `env` is the module's; the name's bytes and length are ours;
+    // `cb` is a callback of the signature Node-API expects.
+    check(
+      unsafe {
+        sys::napi_create_function(
+          env.raw(),
+          name.as_ptr().cast(),
+          name.len() as isize,
+          Some(cb),
+          ptr::null_mut::<c_void>(),
+          &mut f,
+        )
+      },
+      "create_function",
+    )?;
+    // SAFETY: `exports` is the module's exports object.
+    check(
+      unsafe { sys::napi_set_named_property(env.raw(), exports, format!("{name}\0").as_ptr().cast(), f) },
+      "set_named_property",
+    )?;
+  }
+  Ok(())
+}
