@@ -258,21 +258,38 @@ export class KeyvLazyfree extends EventEmitter {
     if (px !== undefined) this.#ks.pexpire(key, px)
   }
 
+  /**
+   * The entry at `key`. Each step is one keyspace command, so it is atomic
+   * even when other threads write the key (a shared keyspace): a string is
+   * read with `get`, one of our lists with a single `lrange`; a key that
+   * changes kind between the two (another thread replaced it) is read again.
+   */
   #read(key: string): unknown {
-    let v: string | Buffer | null
-    try {
-      v = this.#ks.get(key) as string | Buffer | null
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'WRONGTYPE') throw error
-      // Not a string: one of ours (a marked two-element list), or data of
-      // another kind put in a shared keyspace by someone else (not an entry).
-      if (this.#ks.type(key) !== 'list' || this.#ks.llen(key) !== 2) return undefined
-      const [marker, payload] = this.#ks.lrange(key, 0, 1) as Array<string | Buffer>
-      if (String(marker) !== VALUE_MARKER) return undefined
-      return deserialize(Buffer.from(String(payload), 'base64'))
+    for (;;) {
+      let v: string | Buffer | null
+      try {
+        v = this.#ks.get(key) as string | Buffer | null
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'WRONGTYPE') throw error
+        // Not a string: one of ours (a marked two-element list), or data of
+        // another kind put in a shared keyspace by someone else (not an entry).
+        let items: Array<string | Buffer>
+        try {
+          items = this.#ks.lrange(key, 0, 2) as Array<string | Buffer>
+        } catch (inner) {
+          if ((inner as { code?: string }).code !== 'WRONGTYPE') throw inner
+          // Neither a string nor a list now: replaced by a string since the
+          // get (read it again), or data of another kind (not an entry).
+          if (this.#ks.type(key) === 'string') continue
+          return undefined
+        }
+        if (items.length === 0) continue // removed since the get: read again
+        if (items.length !== 2 || String(items[0]) !== VALUE_MARKER) return undefined
+        return deserialize(Buffer.from(String(items[1]), 'base64'))
+      }
+      if (v === null) return undefined
+      return typeof v === 'string' ? v : v.toString('utf8')
     }
-    if (v === null) return undefined
-    return typeof v === 'string' ? v : v.toString('utf8')
   }
 }
 
