@@ -10,6 +10,7 @@
 // never loads this module.
 import { EventEmitter } from 'node:events'
 import { deserialize, serialize } from 'node:v8'
+import { threadId } from 'node:worker_threads'
 import type { Keyv, KeyvOptions } from 'keyv'
 import { Keyspace, NativeValue, type KeyspaceOptions } from './index'
 
@@ -21,6 +22,9 @@ import { Keyspace, NativeValue, type KeyspaceOptions } from './index'
  * come back as they went in (Buffers, Dates, Maps, BigInts included).
  */
 const VALUE_MARKER = 'lazyfree:v8'
+
+/** Numbers this thread's staging keys (see `#setEncoded`). */
+let stagingSeq = 0
 
 /** Keys removed per step by `clear`, and visited per step by `iterator`. */
 const SCAN_COUNT = 256
@@ -252,10 +256,33 @@ export class KeyvLazyfree extends EventEmitter {
       )
     }
     const list = NativeValue.list([VALUE_MARKER, bytes.toString('base64')])
-    // Moved in as a whole, replacing what was there (or, on OOM, nothing),
-    // then given its TTL.
-    this.#ks.setValue(key, list)
-    if (px !== undefined) this.#ks.pexpire(key, px)
+    if (px === undefined || this.#ks.name === undefined) {
+      // Moved in as a whole, replacing what was there (or, on OOM, nothing),
+      // then given its TTL: two commands, with no JavaScript of another
+      // thread between them (an unshared keyspace belongs to this thread).
+      this.#ks.setValue(key, list)
+      if (px !== undefined) this.#ks.pexpire(key, px)
+      return
+    }
+    // A shared keyspace: another thread may write `key` between two
+    // commands, and a pexpire after setValue would then give that thread's
+    // value this TTL. So the value gets its TTL under a staging key of this
+    // thread's own, and one rename (atomic, keeping the TTL) replaces `key`.
+    const staging = `${VALUE_MARKER}:staging:${threadId}:${stagingSeq++}`
+    this.#ks.setValue(staging, list)
+    this.#ks.pexpire(staging, px)
+    try {
+      this.#ks.rename(staging, key)
+    } catch (error) {
+      if (this.#ks.exists(staging) === 1) {
+        // Not renamed (OOM: the target's shard is full): nothing is stored.
+        this.#ks.unlink(staging)
+        throw error
+      }
+      // The staging key expired or was evicted before the rename: the
+      // entry was written and is gone already, as if evicted at once.
+      this.#ks.unlink(key)
+    }
   }
 
   /**

@@ -136,6 +136,36 @@ test('a read racing a writer that changes the kind of value never misses or thro
   ks.close()
 })
 
+test("an object's TTL never lands on another thread's write of the same key", async (t) => {
+  const name = fresh('ttlrace')
+  const ks = Keyspace.open(name)
+  const [, writer] = await Promise.all([
+    run({ job: 'objectsWithTtl', name, key: 'k', n: 20_000 }),
+    run<Reply & { checked: number; withTtl: number }>({ job: 'stringsWithoutTtl', name, key: 'k', n: 20_000 }),
+  ])
+  t.true(writer.checked > 0)
+  t.is(writer.withTtl, 0, `${writer.withTtl} of ${writer.checked} strings written without a TTL had one`)
+  // The adapter's staging keys do not stay behind.
+  t.deepEqual(ks.keys('*').sort(), ['k', 'ready'])
+  ks.close()
+})
+
+test('an object that cannot fit a shared keyspace stores nothing, leaving no staging key', async (t) => {
+  const name = fresh('oom')
+  const ks = Keyspace.open(name, { maxMemory: '1mb', evictionPolicy: 'noeviction' })
+  const store = new KeyvLazyfree(ks)
+  await store.set('k', 'old')
+  const e = await t.throwsAsync(store.set('k', { blob: 'x'.repeat(200_000) }, 60_000))
+  t.is((e as Error & { code?: string }).code, 'OOM')
+  t.deepEqual(ks.keys('*'), ['k'])
+  t.is(await store.get('k'), 'old')
+  await store.set('k', { small: true }, 60_000)
+  t.deepEqual(await store.get('k'), { small: true })
+  t.true(ks.pttl('k') > 0)
+  t.deepEqual(ks.keys('*'), ['k'])
+  ks.close()
+})
+
 test("a piscina pool of 5 shares one Keyv store: createKeyv(Keyspace.open('cache'))", async (t) => {
   const cache = Keyspace.open('cache')
   const keyv = createKeyv(Keyspace.open('cache'))
