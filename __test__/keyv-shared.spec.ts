@@ -189,6 +189,16 @@ test("a piscina pool of 5 shares one Keyv store: createKeyv(Keyspace.open('cache
     // The main thread's Keyv over the same name sees the pool's writes.
     t.deepEqual(await keyv.get(keys), want)
     t.is(cache.size, 100)
+    // cache-manager over the shared L1: computed in one thread, then found
+    // by every other one.
+    const first: Reply & { value: { computedBy: number } } = await pool.run({ job: 'wrap', name: 'cache', key: 'report' })
+    t.is(first.value.computedBy, first.threadId)
+    const later: Array<Reply & { value: { computedBy: number } }> = await Promise.all(
+      Array.from({ length: 10 }, () => pool.run({ job: 'wrap', name: 'cache', key: 'report' })),
+    )
+    for (const r of later) t.deepEqual(r.value, first.value)
+    t.true(later.some((r) => r.threadId !== first.threadId), 'some wrap ran in another thread')
+    t.true(cache.pttl('keyv:report') > 0)
   } finally {
     await pool.destroy()
     cache.close()
