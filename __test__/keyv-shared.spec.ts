@@ -201,9 +201,12 @@ test("a piscina pool of 5 shares one Keyv store: createKeyv(Keyspace.open('cache
     t.true(cache.pttl('keyv:report') > 0)
   } finally {
     await pool.destroy()
-    cache.close()
-    keyv.store.keyspace.close()
   }
+  // The pool's threads have ended; the main thread's handles kept the cache.
+  t.is(cache.size, 101)
+  t.deepEqual(await keyv.get(['user:0', 'user:99']), [{ i: 0, at: 'worker' }, { i: 99, at: 'worker' }])
+  cache.close()
+  keyv.store.keyspace.close()
   // Every handle is gone (the pool's threads ended): the name is free.
   const after = Keyspace.open('cache')
   t.is(after.size, 0)
