@@ -321,9 +321,11 @@ export class KeyvLazyfree extends EventEmitter {
           items = this.#ks.lrange(key, 0, 2) as Array<string | Buffer>
         } catch (inner) {
           if ((inner as { code?: string }).code !== 'WRONGTYPE') throw inner
-          // Neither a string nor a list now: replaced by a string since the
-          // get (read it again), or data of another kind (not an entry).
-          if (this.#ks.type(key) === 'string') continue
+          // Not a list now: replaced by another thread since the get. A
+          // string or list (changed again since) is read again; data of
+          // another kind is not an entry, and a missing key is none.
+          const kind = this.#ks.type(key)
+          if (kind === 'string' || kind === 'list') continue
           return undefined
         }
         if (items.length === 0) continue // removed since the get: read again

@@ -129,10 +129,13 @@ test('a read racing a writer that changes the kind of value never misses or thro
   await store.set('k', 'text')
   const [, reader] = await Promise.all([
     run({ job: 'flip', name, key: 'k', n: 20_000 }),
-    run<Reply & { reads: number; bad: number; errors: number; firstError: string | null }>({ job: 'readFlips', name, key: 'k' }),
+    run<Reply & { reads: number; bad: number; firstBad: string | null; errors: number; firstError: string | null }>({ job: 'readFlips', name, key: 'k' }),
   ])
   t.true(reader.reads > 0)
-  t.deepEqual({ bad: reader.bad, errors: reader.errors, firstError: reader.firstError }, { bad: 0, errors: 0, firstError: null })
+  t.deepEqual(
+    { bad: reader.bad, firstBad: reader.firstBad, errors: reader.errors, firstError: reader.firstError },
+    { bad: 0, firstBad: null, errors: 0, firstError: null },
+  )
   ks.close()
 })
 
