@@ -18,6 +18,14 @@ export interface KeyvLazyfreeEntry {
  * {@link KeyvLazyfree.disconnect}; given options (or nothing), it creates a
  * keyspace of its own and closes it on `disconnect`. Several adapters (one
  * per Keyv namespace) may share one keyspace.
+ *
+ * Given a shared keyspace (`Keyspace.open(name)`), the adapters of every
+ * thread that opened `name` are one store: each command is atomic with
+ * respect to the other threads, and each entry is read and written in one
+ * command (an object with a TTL goes in under a staging key of its own and
+ * is renamed over the entry). `disconnect()` leaves the handle open: the
+ * caller opened it and closes it (`keyv.store.keyspace.close()`), or it
+ * detaches when its thread ends.
  */
 export declare class KeyvLazyfree extends EventEmitter {
     #private;
@@ -68,7 +76,9 @@ export declare class KeyvLazyfree extends EventEmitter {
      * found with `scan` and removed with `unlink` a step at a time, yielding to
      * the event loop between steps. Keys of other namespaces, and other data
      * in a shared keyspace, are left alone. Without a namespace (Keyv with
-     * `namespace: undefined`), every key of the keyspace is removed.
+     * `namespace: undefined`), every key of the keyspace is removed (for every
+     * thread, when the keyspace is shared). Each step is atomic; the whole is
+     * not: an entry another thread writes while `clear` runs may stay.
      */
     clear(): Promise<void>;
     /**
@@ -78,7 +88,13 @@ export declare class KeyvLazyfree extends EventEmitter {
      * the event loop for a bounded time.
      */
     iterator(namespace?: string): AsyncGenerator<[string, unknown], void>;
-    /** Closes the keyspace if this adapter created it; a keyspace it was given stays open. */
+    /**
+     * Closes the keyspace if this adapter created it. A keyspace it was given,
+     * shared or not, stays open: it belongs to the caller, who may use it
+     * elsewhere (another namespace, another Keyv, the keyspace's own
+     * commands). For a shared keyspace that also means this thread's handle
+     * stays attached; close it with `keyv.store.keyspace.close()`.
+     */
     disconnect(): Promise<void>;
 }
 /**

@@ -10,6 +10,7 @@
 // never loads this module.
 import { EventEmitter } from 'node:events'
 import { deserialize, serialize } from 'node:v8'
+import { threadId } from 'node:worker_threads'
 import type { Keyv, KeyvOptions } from 'keyv'
 import { Keyspace, NativeValue, type KeyspaceOptions } from './index'
 
@@ -21,6 +22,9 @@ import { Keyspace, NativeValue, type KeyspaceOptions } from './index'
  * come back as they went in (Buffers, Dates, Maps, BigInts included).
  */
 const VALUE_MARKER = 'lazyfree:v8'
+
+/** Numbers this thread's staging keys (see `#setEncoded`). */
+let stagingSeq = 0
 
 /** Keys removed per step by `clear`, and visited per step by `iterator`. */
 const SCAN_COUNT = 256
@@ -72,6 +76,14 @@ export interface KeyvLazyfreeEntry {
  * {@link KeyvLazyfree.disconnect}; given options (or nothing), it creates a
  * keyspace of its own and closes it on `disconnect`. Several adapters (one
  * per Keyv namespace) may share one keyspace.
+ *
+ * Given a shared keyspace (`Keyspace.open(name)`), the adapters of every
+ * thread that opened `name` are one store: each command is atomic with
+ * respect to the other threads, and each entry is read and written in one
+ * command (an object with a TTL goes in under a staging key of its own and
+ * is renamed over the entry). `disconnect()` leaves the handle open: the
+ * caller opened it and closes it (`keyv.store.keyspace.close()`), or it
+ * detaches when its thread ends.
  */
 export class KeyvLazyfree extends EventEmitter {
   /**
@@ -200,7 +212,9 @@ export class KeyvLazyfree extends EventEmitter {
    * found with `scan` and removed with `unlink` a step at a time, yielding to
    * the event loop between steps. Keys of other namespaces, and other data
    * in a shared keyspace, are left alone. Without a namespace (Keyv with
-   * `namespace: undefined`), every key of the keyspace is removed.
+   * `namespace: undefined`), every key of the keyspace is removed (for every
+   * thread, when the keyspace is shared). Each step is atomic; the whole is
+   * not: an entry another thread writes while `clear` runs may stay.
    */
   async clear(): Promise<void> {
     if (this.namespace === undefined || this.namespace === '') {
@@ -237,7 +251,13 @@ export class KeyvLazyfree extends EventEmitter {
     } while (cursor !== 0)
   }
 
-  /** Closes the keyspace if this adapter created it; a keyspace it was given stays open. */
+  /**
+   * Closes the keyspace if this adapter created it. A keyspace it was given,
+   * shared or not, stays open: it belongs to the caller, who may use it
+   * elsewhere (another namespace, another Keyv, the keyspace's own
+   * commands). For a shared keyspace that also means this thread's handle
+   * stays attached; close it with `keyv.store.keyspace.close()`.
+   */
   async disconnect(): Promise<void> {
     if (this.#owned) this.#ks.close()
   }
@@ -252,27 +272,69 @@ export class KeyvLazyfree extends EventEmitter {
       )
     }
     const list = NativeValue.list([VALUE_MARKER, bytes.toString('base64')])
-    // Moved in as a whole, replacing what was there (or, on OOM, nothing),
-    // then given its TTL.
-    this.#ks.setValue(key, list)
-    if (px !== undefined) this.#ks.pexpire(key, px)
+    if (px === undefined || this.#ks.name === undefined) {
+      // Moved in as a whole, replacing what was there (or, on OOM, nothing),
+      // then given its TTL: two commands, with no JavaScript of another
+      // thread between them (an unshared keyspace belongs to this thread).
+      this.#ks.setValue(key, list)
+      if (px !== undefined) this.#ks.pexpire(key, px)
+      return
+    }
+    // A shared keyspace: another thread may write `key` between two
+    // commands, and a pexpire after setValue would then give that thread's
+    // value this TTL. So the value gets its TTL under a staging key of this
+    // thread's own, and one rename (atomic, keeping the TTL) replaces `key`.
+    const staging = `${VALUE_MARKER}:staging:${threadId}:${stagingSeq++}`
+    this.#ks.setValue(staging, list)
+    this.#ks.pexpire(staging, px)
+    try {
+      this.#ks.rename(staging, key)
+    } catch (error) {
+      if (this.#ks.exists(staging) === 1) {
+        // Not renamed (OOM: the target's shard is full): nothing is stored.
+        this.#ks.unlink(staging)
+        throw error
+      }
+      // The staging key expired or was evicted before the rename: the
+      // entry was written and is gone already, as if evicted at once.
+      this.#ks.unlink(key)
+    }
   }
 
+  /**
+   * The entry at `key`. Each step is one keyspace command, so it is atomic
+   * even when other threads write the key (a shared keyspace): a string is
+   * read with `get`, one of our lists with a single `lrange`; a key that
+   * changes kind between the two (another thread replaced it) is read again.
+   */
   #read(key: string): unknown {
-    let v: string | Buffer | null
-    try {
-      v = this.#ks.get(key) as string | Buffer | null
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'WRONGTYPE') throw error
-      // Not a string: one of ours (a marked two-element list), or data of
-      // another kind put in a shared keyspace by someone else (not an entry).
-      if (this.#ks.type(key) !== 'list' || this.#ks.llen(key) !== 2) return undefined
-      const [marker, payload] = this.#ks.lrange(key, 0, 1) as Array<string | Buffer>
-      if (String(marker) !== VALUE_MARKER) return undefined
-      return deserialize(Buffer.from(String(payload), 'base64'))
+    for (;;) {
+      let v: string | Buffer | null
+      try {
+        v = this.#ks.get(key) as string | Buffer | null
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'WRONGTYPE') throw error
+        // Not a string: one of ours (a marked two-element list), or data of
+        // another kind put in a shared keyspace by someone else (not an entry).
+        let items: Array<string | Buffer>
+        try {
+          items = this.#ks.lrange(key, 0, 2) as Array<string | Buffer>
+        } catch (inner) {
+          if ((inner as { code?: string }).code !== 'WRONGTYPE') throw inner
+          // Not a list now: replaced by another thread since the get. A
+          // string or list (changed again since) is read again; data of
+          // another kind is not an entry, and a missing key is none.
+          const kind = this.#ks.type(key)
+          if (kind === 'string' || kind === 'list') continue
+          return undefined
+        }
+        if (items.length === 0) continue // removed since the get: read again
+        if (items.length !== 2 || String(items[0]) !== VALUE_MARKER) return undefined
+        return deserialize(Buffer.from(String(items[1]), 'base64'))
+      }
+      if (v === null) return undefined
+      return typeof v === 'string' ? v : v.toString('utf8')
     }
-    if (v === null) return undefined
-    return typeof v === 'string' ? v : v.toString('utf8')
   }
 }
 

@@ -1,7 +1,9 @@
 // Keyv's compliance suite, as Keyv's own adapters run it: the API, value and
 // namespace suites (keyvTestSuite) and the iterator suite, against
 // KeyvLazyfree. The adapters of one run share one keyspace, as Keyv's Redis
-// adapter shares one server: namespaces must keep them apart.
+// adapter shares one server: namespaces must keep them apart. It runs twice:
+// over a `new Keyspace()`, and over a shared `Keyspace.open(name)` with a
+// handle of its own per adapter, as each worker thread has one.
 //
 // The package is loaded as an application loads it, through Node's require
 // of the built entries (vitest would otherwise transform index.js into a
@@ -24,8 +26,32 @@ vitest.it('every adapter of the run shares the one keyspace', () => {
   vitest.expect(store().keyspace).toBe(keyspace)
 })
 
-keyvTestSuite(vitest, Keyv, store)
-keyvIteratorTests(vitest, Keyv, store)
+vitest.describe('over new Keyspace()', () => {
+  keyvTestSuite(vitest, Keyv, store)
+  keyvIteratorTests(vitest, Keyv, store)
+})
+
+vitest.describe('over a shared keyspace, Keyspace.open(name)', () => {
+  const name = `keyv-suite-${process.pid}`
+  // Holds the keyspace open for the whole run: the adapters' own handles
+  // come and go (collected with their adapters).
+  const anchor = Keyspace.open(name)
+  const sharedStore = () => new KeyvLazyfree(Keyspace.open(name))
+  vitest.afterAll(() => anchor.close())
+
+  vitest.it('each adapter has a handle of its own on the one keyspace', async () => {
+    const a = sharedStore()
+    const b = sharedStore()
+    vitest.expect(a.keyspace).not.toBe(b.keyspace)
+    vitest.expect(a.keyspace.name).toBe(name)
+    await a.set('suite:k', 'v')
+    vitest.expect(await b.get('suite:k')).toBe('v')
+    await a.delete('suite:k')
+  })
+
+  keyvTestSuite(vitest, Keyv, sharedStore)
+  keyvIteratorTests(vitest, Keyv, sharedStore)
+})
 
 vitest.it('an adapter with a keyspace of its own closes it on disconnect', async () => {
   const own = new KeyvLazyfree()
