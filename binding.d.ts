@@ -266,6 +266,25 @@ export interface KeyspaceInfo {
   lazyfreed_objects: number
 }
 
+/** The option defaults and bounds, as the core defines them. */
+export declare function limits(): Limits
+
+/** Defaults and bounds of the options of a dropper and a keyspace. */
+export interface Limits {
+  /** A dropper's channel slots when `capacity` is not given. */
+  dropperCapacity: number
+  /** The most channel slots a dropper may have (`capacity` from 1 to this). */
+  dropperMaxCapacity: number
+  /** A dropper's large-value threshold (elements) when `threshold` is not given. */
+  dropperThreshold: number
+  /** A dropper's thread name when `name` is not given. */
+  dropperName: string
+  /** A keyspace's active expiry ticks per second when `hz` is not given. */
+  keyspaceHz: number
+  /** The most active expiry ticks per second (`hz` from 0 to this). */
+  keyspaceMaxHz: number
+}
+
 /**
  * An identity of a `NativeValue`'s storage that survives moves and is the
  * same for two handles exactly when they hold the same allocation: the

@@ -839,4 +839,5 @@ module.exports.DropperHandle = nativeBinding.DropperHandle
 module.exports.KeyspaceHandle = nativeBinding.KeyspaceHandle
 module.exports.NativeHandle = nativeBinding.NativeHandle
 module.exports.SharedKeyspaceHandle = nativeBinding.SharedKeyspaceHandle
+module.exports.limits = nativeBinding.limits
 module.exports.nativeValueStorageId = nativeBinding.nativeValueStorageId

@@ -9,6 +9,9 @@ import type { DropperOptions, DropperStats, JsValue } from './types'
 
 type DropperHandle = Binding.DropperHandle
 
+/** The option defaults, as the core defines them (crate/glue/limits.rs). */
+const LIMITS = native.limits()
+
 const OPTION_NAMES = ['capacity', 'threshold', 'name']
 
 /** Type checks of `DropperOptions`; ranges are checked natively. */
@@ -86,7 +89,11 @@ export class Dropper {
       this.#handle = adopted
       return
     }
-    const { capacity = 4096, threshold = 64, name = 'lazyfree-drop' } = checkOptions(options)
+    const {
+      capacity = LIMITS.dropperCapacity,
+      threshold = LIMITS.dropperThreshold,
+      name = LIMITS.dropperName,
+    } = checkOptions(options)
     this.#handle = new native.DropperHandle(capacity, threshold, name)
   }
 

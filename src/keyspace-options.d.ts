@@ -1,5 +1,5 @@
 import { Dropper } from './dropper';
-import type { Binding } from './loader';
+import { type Binding } from './loader';
 type DropperHandle = Binding.DropperHandle;
 /** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
 export type EvictionPolicy = 'noeviction' | 'allkeys-lru' | 'volatile-lru' | 'allkeys-random' | 'volatile-random' | 'volatile-ttl';

@@ -2,9 +2,12 @@
 // units, and the check that turns KeyspaceOptions into the native config.
 import { checkBoolean, checkInteger, describe, optionsObject } from './checks'
 import { Dropper, defaultDropper } from './dropper'
-import type { Binding } from './loader'
+import { native, type Binding } from './loader'
 
 type DropperHandle = Binding.DropperHandle
+
+/** The `hz` default and bound, as the core defines them (crate/glue/limits.rs). */
+const LIMITS = native.limits()
 
 /** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
 export type EvictionPolicy =
@@ -131,8 +134,10 @@ export function keyspaceSettings(options: KeyspaceOptions | undefined): Keyspace
   if (dropper === undefined) {
     throw new TypeError(`options.dropper is ${describe(o.dropper)}; expected a Dropper`)
   }
-  const hz = o.hz === undefined ? 10 : checkInteger(o.hz, 'options.hz')
-  if (hz < 0 || hz > 500) throw new RangeError(`options.hz is ${hz}; expected an integer from 0 to 500`)
+  const hz = o.hz === undefined ? LIMITS.keyspaceHz : checkInteger(o.hz, 'options.hz')
+  if (hz < 0 || hz > LIMITS.keyspaceMaxHz) {
+    throw new RangeError(`options.hz is ${hz}; expected an integer from 0 to ${LIMITS.keyspaceMaxHz}`)
+  }
   const config = {
     maxMemory,
     policy,

@@ -11,6 +11,7 @@ pub mod env_state;
 pub mod errors;
 pub mod js;
 pub mod keyspace;
+pub mod limits;
 pub mod native_value;
 pub mod shared_keyspace;
 
