@@ -217,16 +217,27 @@ export declare class SharedKeyspaceHandle {
 
 /** Counters of one dropper, with the meanings of docs/api.md §2. */
 export interface DropperStats {
+  /** Values handed to the thread, ever. */
   deferred: number
+  /** Values the thread has freed (Redis: `lazyfreed_objects`). */
   freed: number
+  /** `deferred - freed` (Redis: `lazyfree_pending_objects`). */
   pending: number
+  /** Estimated bytes handed over and not yet freed. */
   pendingBytes: number
+  /** Estimated bytes the thread has freed. */
   freedBytes: number
+  /** Values freed inline because they were not large. */
   inlineSmall: number
+  /** Values freed inline because the queue was full. */
   inlineFull: number
+  /** Values freed inline because the dropper was closed or its thread unavailable. */
   inlineClosed: number
+  /** Messages in the channel right now. */
   queued: number
+  /** Channel slots. */
   capacity: number
+  /** Whether the drop thread is running. */
   threadRunning: boolean
 }
 

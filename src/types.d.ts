@@ -1,3 +1,4 @@
+import type * as Binding from '../binding';
 /** A scalar: what a string value, or one element of a collection, is made from. */
 export type Scalar = string | Buffer | ArrayBufferView | ArrayBuffer | number | bigint;
 /** The kind of a native value, named as Redis's `TYPE` names it. */
@@ -29,31 +30,12 @@ export interface DropperOptions {
     /** The OS thread's name (Linux keeps the first 15 bytes); default `'lazyfree-drop'`. */
     name?: string;
 }
-/** A dropper's counters (Redis's meanings where Redis has them). */
-export interface DropperStats {
-    /** Values handed to the thread, ever. */
-    deferred: number;
-    /** Values the thread has freed (Redis: `lazyfreed_objects`). */
-    freed: number;
-    /** `deferred - freed` (Redis: `lazyfree_pending_objects`). */
-    pending: number;
-    /** Estimated bytes handed over and not yet freed. */
-    pendingBytes: number;
-    /** Estimated bytes the thread has freed. */
-    freedBytes: number;
-    /** Values freed inline because they were not large. */
-    inlineSmall: number;
-    /** Values freed inline because the queue was full. */
-    inlineFull: number;
-    /** Values freed inline because the dropper was closed or its thread unavailable. */
-    inlineClosed: number;
-    /** Messages in the channel right now. */
-    queued: number;
-    /** Channel slots. */
-    capacity: number;
-    /** Whether the drop thread is running. */
-    threadRunning: boolean;
-}
+/**
+ * A dropper's counters (Redis's meanings where Redis has them). Declared
+ * once, on the Rust struct in crate/glue/dropper.rs, whose field docs flow
+ * into binding.d.ts.
+ */
+export type DropperStats = Binding.DropperStats;
 /** Options of {@link Keyspace.hgetallMap}. */
 export interface HgetallMapOptions<B extends boolean | undefined = boolean | undefined> {
     /** Fields and values as `Buffer`s (`true`) or strings (`false`); default: as `returnBuffers`. */
