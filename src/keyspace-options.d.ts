@@ -1,8 +1,14 @@
 import { Dropper } from './dropper';
 import { type Binding } from './loader';
 type DropperHandle = Binding.DropperHandle;
-/** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
-export type EvictionPolicy = 'noeviction' | 'allkeys-lru' | 'volatile-lru' | 'allkeys-random' | 'volatile-random' | 'volatile-ttl';
+/**
+ * Maxmemory eviction policies, named as Redis's `maxmemory-policy` names
+ * them: the one list in TypeScript (the Rust parser is its own layer).
+ * Internal: not re-exported by index.ts.
+ */
+export declare const EVICTION_POLICIES: readonly ["noeviction", "allkeys-lru", "volatile-lru", "allkeys-random", "volatile-random", "volatile-ttl"];
+/** One of {@link EVICTION_POLICIES}. */
+export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
 /**
  * Which removals free through the dropper (Redis's `lazyfree-lazy-*`
  * switches). Each defaults to `true`; a switch that is off frees inline.

@@ -9,23 +9,22 @@ type DropperHandle = Binding.DropperHandle
 /** The `hz` default and bound, as the core defines them (crate/glue/limits.rs). */
 const LIMITS = native.limits()
 
-/** Maxmemory eviction policies, named as Redis's `maxmemory-policy` names them. */
-export type EvictionPolicy =
-  | 'noeviction'
-  | 'allkeys-lru'
-  | 'volatile-lru'
-  | 'allkeys-random'
-  | 'volatile-random'
-  | 'volatile-ttl'
-
-const POLICIES: readonly string[] = [
+/**
+ * Maxmemory eviction policies, named as Redis's `maxmemory-policy` names
+ * them: the one list in TypeScript (the Rust parser is its own layer).
+ * Internal: not re-exported by index.ts.
+ */
+export const EVICTION_POLICIES = [
   'noeviction',
   'allkeys-lru',
   'volatile-lru',
   'allkeys-random',
   'volatile-random',
   'volatile-ttl',
-]
+] as const
+
+/** One of {@link EVICTION_POLICIES}. */
+export type EvictionPolicy = (typeof EVICTION_POLICIES)[number]
 
 /**
  * Which removals free through the dropper (Redis's `lazyfree-lazy-*`
@@ -125,8 +124,8 @@ export function keyspaceSettings(options: KeyspaceOptions | undefined): Keyspace
   if (typeof policy !== 'string') {
     throw new TypeError(`options.evictionPolicy is ${describe(policy)}; expected a string`)
   }
-  if (!POLICIES.includes(policy)) {
-    throw new RangeError(`options.evictionPolicy is '${policy}'; expected one of ${POLICIES.join(', ')}`)
+  if (!(EVICTION_POLICIES as readonly string[]).includes(policy)) {
+    throw new RangeError(`options.evictionPolicy is '${policy}'; expected one of ${EVICTION_POLICIES.join(', ')}`)
   }
   const lazyfree = optionsObject(o.lazyfree, 'options.lazyfree', LAZYFREE_SWITCHES)
   const on = (name: string) => checkBoolean(lazyfree[name], `options.lazyfree.${name}`) ?? true
