@@ -5,7 +5,7 @@
 //   node --expose-gc bench/keyspace-memory.js [entries=1000000]
 'use strict'
 
-const { lazyfree, lruCache, startRedis, table, machine, gc } = require('./keyspace-lib')
+const { lazyfree, lruCache, startRedis, printTable, machine, gc } = require('./keyspace-lib')
 
 async function main() {
   const n = Number(process.argv[2] ?? 1_000_000)
@@ -53,7 +53,7 @@ async function main() {
     rows.push(['Redis: used_memory growth', ((await used()) - before) / n].map((x, i) => (i ? x.toFixed(0) : x)))
     await redis.stop()
   }
-  table(['store', 'bytes per key'], rows)
+  printTable(['store', 'bytes per key'], rows)
 }
 
 main().catch((e) => {

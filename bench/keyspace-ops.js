@@ -8,7 +8,7 @@
 // time and in pipelines of 100.
 'use strict'
 
-const { lazyfree, lruCache, startRedis, opsPerSec, opsPerSecAsync, fmt, table, machine, gc } = require('./keyspace-lib')
+const { lazyfree, lruCache, startRedis, opsPerSec, opsPerSecAsync, fmt, printTable, machine, gc } = require('./keyspace-lib')
 
 async function main() {
   const keys = Number(process.argv[2] ?? 100_000)
@@ -81,7 +81,7 @@ async function main() {
   } else {
     console.log('(redis-server not installed: Redis rows skipped)\n')
   }
-  table(['store', 'SET ops/s', 'GET ops/s', '80% GET / 20% SET ops/s'], rows)
+  printTable(['store', 'SET ops/s', 'GET ops/s', '80% GET / 20% SET ops/s'], rows)
 }
 
 main().catch((e) => {
