@@ -8,7 +8,7 @@
  */
 
 // The package entry: it only re-exports the public API of the modules under
-// src/, one concern per file (docs/modules.md lists them). Internal helpers
+// src/, one concern per file (docs/modules.md lists them). Internal functions
 // are not re-exported; keyv.ts and prometheus.ts import from here.
 
 /** The value, reply and option types. */

@@ -1,5 +1,5 @@
 // Every error `code` lazyfree throws or documents, in one place, and the one
-// helper that makes a coded Error. Codes thrown by the native layer
+// function that makes a coded Error. Codes thrown by the native layer
 // (crate/glue, crate/shared) are listed here too, so a reader finds each
 // code's meaning without searching two languages.
 
