@@ -232,16 +232,27 @@ export declare class SharedKeyspaceHandle {
 
 /** Counters of one dropper, with the meanings of docs/api.md §2. */
 export interface DropperStats {
+  /** Values handed to the thread, ever. */
   deferred: number
+  /** Values the thread has freed (Redis: `lazyfreed_objects`). */
   freed: number
+  /** `deferred - freed` (Redis: `lazyfree_pending_objects`). */
   pending: number
+  /** Estimated bytes handed over and not yet freed. */
   pendingBytes: number
+  /** Estimated bytes the thread has freed. */
   freedBytes: number
+  /** Values freed inline because they were not large. */
   inlineSmall: number
+  /** Values freed inline because the queue was full. */
   inlineFull: number
+  /** Values freed inline because the dropper was closed or its thread unavailable. */
   inlineClosed: number
+  /** Messages in the channel right now. */
   queued: number
+  /** Channel slots. */
   capacity: number
+  /** Whether the drop thread is running. */
   threadRunning: boolean
 }
 
@@ -279,6 +290,25 @@ export interface KeyspaceInfo {
   keyspace_misses: number
   lazyfree_pending_objects: number
   lazyfreed_objects: number
+}
+
+/** The option defaults and bounds, as the core defines them. */
+export declare function limits(): Limits
+
+/** Defaults and bounds of the options of a dropper and a keyspace. */
+export interface Limits {
+  /** A dropper's channel slots when `capacity` is not given. */
+  dropperCapacity: number
+  /** The most channel slots a dropper may have (`capacity` from 1 to this). */
+  dropperMaxCapacity: number
+  /** A dropper's large-value threshold (elements) when `threshold` is not given. */
+  dropperThreshold: number
+  /** A dropper's thread name when `name` is not given. */
+  dropperName: string
+  /** A keyspace's active expiry ticks per second when `hz` is not given. */
+  keyspaceHz: number
+  /** The most active expiry ticks per second (`hz` from 0 to this). */
+  keyspaceMaxHz: number
 }
 
 /**

@@ -839,6 +839,7 @@ module.exports.DropperHandle = nativeBinding.DropperHandle
 module.exports.KeyspaceHandle = nativeBinding.KeyspaceHandle
 module.exports.NativeHandle = nativeBinding.NativeHandle
 module.exports.SharedKeyspaceHandle = nativeBinding.SharedKeyspaceHandle
+module.exports.limits = nativeBinding.limits
 module.exports.nativeIdBlock = nativeBinding.nativeIdBlock
 module.exports.nativeValueStorageId = nativeBinding.nativeValueStorageId
 module.exports.noop = nativeBinding.noop

@@ -36,6 +36,9 @@ const required = [
   'prometheus.js',
   'prometheus.mjs',
   'prometheus.d.ts',
+  ...['brand', 'checks', 'dropper', 'errors', 'expiry', 'keyspace-options', 'keyspace', 'loader', 'native-value', 'types'].flatMap(
+    (m) => [`src/${m}.js`, `src/${m}.d.ts`],
+  ),
   'README.md',
   'LICENSE',
   'scripts/build-from-source.js',

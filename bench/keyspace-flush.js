@@ -1,5 +1,5 @@
 // The flush stall: how long `flush({ async: false })` holds the event loop
-// compared with `flush({ async: true })`, which hands the whole table to the
+// compared with `flush({ async: true })`, which hands the whole printTable to the
 // drop thread in one message; and the same for `del` versus `unlink` of one
 // big collection.
 //
@@ -7,7 +7,7 @@
 'use strict'
 
 const { monitorEventLoopDelay } = require('node:perf_hooks')
-const { lazyfree, ms, table, machine, gc } = require('./keyspace-lib')
+const { lazyfree, ms, printTable, machine, gc } = require('./keyspace-lib')
 
 async function stall(fn) {
   const h = monitorEventLoopDelay({ resolution: 1 })
@@ -56,7 +56,7 @@ async function main() {
     ks.close()
     await dropper.close()
   }
-  table(['removal', 'call holds the event loop', 'max event-loop delay', 'freed on the drop thread'], rows)
+  printTable(['removal', 'call holds the event loop', 'max event-loop delay', 'freed on the drop thread'], rows)
 }
 
 main().catch((e) => {

@@ -13,7 +13,7 @@
 // memory, so V8 has almost nothing to trace.
 'use strict'
 
-const { lazyfree, lruCache, ms, table, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib')
+const { lazyfree, lruCache, ms, printTable, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib')
 
 async function main() {
   const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number)
@@ -60,9 +60,9 @@ async function main() {
     }
   }
   console.log(`During a ${CHURN_MS / 1000} s allocation churn:\n`)
-  table(['entries', 'store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max'], churnRows)
+  printTable(['entries', 'store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max'], churnRows)
   console.log('\nForced full collections with the entries alive:\n')
-  table(['entries', 'store', 'V8 heap in use', 'full GC pause (median of 5)', 'empty-heap GC pause'], fullRows)
+  printTable(['entries', 'store', 'V8 heap in use', 'full GC pause (median of 5)', 'empty-heap GC pause'], fullRows)
 }
 
 main().catch((e) => {

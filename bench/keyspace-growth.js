@@ -14,7 +14,7 @@
 
 const { writeFileSync, mkdirSync } = require('node:fs')
 const { join } = require('node:path')
-const { lazyfree, table, machine, gc } = require('./keyspace-lib')
+const { lazyfree, printTable, machine, gc } = require('./keyspace-lib')
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const quick = process.argv.includes('--quick')
@@ -67,7 +67,7 @@ function main() {
     String(r.over5ms),
     r.meanNs.toFixed(0),
   ])
-  table(['store', 'longest set (ms)', `${TOP} longest (at key count)`, '> 1 ms', '> 5 ms', 'mean ns'], rows)
+  printTable(['store', 'longest set (ms)', `${TOP} longest (at key count)`, '> 1 ms', '> 5 ms', 'mean ns'], rows)
   console.log(
     `goal: no single Keyspace set holds the thread > 5 ms: ${results.keyspace.maxMs <= 5 ? 'met' : 'NOT met'} ` +
       `(longest ${results.keyspace.maxMs.toFixed(2)} ms)`,

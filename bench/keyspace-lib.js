@@ -4,7 +4,7 @@
 
 const { spawn, spawnSync } = require('node:child_process')
 const { createServer, Socket } = require('node:net')
-const { cpus, loadavg } = require('node:os')
+const { machine, machineLine, table } = require('./common')
 const { PerformanceObserver, monitorEventLoopDelay } = require('node:perf_hooks')
 
 /** The package under test, from the working tree. */
@@ -102,19 +102,11 @@ function fmt(n) {
   return n.toFixed(0)
 }
 
-/** Prints a Markdown table. */
-function table(headers, rows) {
-  console.log(`| ${headers.join(' | ')} |`)
-  console.log(`|${headers.map(() => '---').join('|')}|`)
-  for (const row of rows) console.log(`| ${row.join(' | ')} |`)
-  console.log()
+/** Prints a Markdown table (bench/common.js), then a blank line. */
+function printTable(headers, rows) {
+  console.log(`${table(headers, rows)}\n`)
 }
 
-function machine() {
-  return `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`
-}
 
 function gc() {
   if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc')
@@ -180,8 +172,8 @@ module.exports = {
   opsPerSecAsync,
   ms,
   fmt,
-  table,
-  machine,
+  printTable,
+  machine: () => machineLine(machine()),
   gc,
   churn,
   fullGcPauses,

@@ -11,7 +11,7 @@
 'use strict'
 
 const { execFileSync } = require('node:child_process')
-const { lazyfree, lruCache, startRedis, table, machine, gc } = require('./keyspace-lib')
+const { lazyfree, lruCache, startRedis, printTable, machine, gc } = require('./keyspace-lib')
 
 /** Runs this file for one store in a child process; returns its rows. */
 function measureAlone(store, n) {
@@ -51,7 +51,7 @@ async function main() {
     rows.push(['Redis: process RSS growth', (((await field('used_memory_rss')) - rssBefore) / n).toFixed(0)])
     await redis.stop()
   }
-  table(['store', 'bytes per key'], rows)
+  printTable(['store', 'bytes per key'], rows)
 }
 
 function lruRows(n) {

@@ -18,7 +18,7 @@
 
 const { writeFileSync, mkdirSync } = require('node:fs')
 const { join } = require('node:path')
-const { lazyfree, lruCache, startRedis, table, machine, gc } = require('./keyspace-lib')
+const { lazyfree, lruCache, startRedis, printTable, machine, gc } = require('./keyspace-lib')
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const quick = process.argv.includes('--quick')
@@ -202,7 +202,7 @@ async function run() {
     return parts.join('')
   }
   const rows = Object.entries(all).map(([id, r]) => [r.label, ns(r.medianNs), r.minNs === undefined ? '' : ns(r.minNs), rel(id)])
-  table(['what', 'ns per call (median)', 'min', '× lru-cache get'], rows)
+  printTable(['what', 'ns per call (median)', 'min', '× lru-cache get'], rows)
   const fmt = (x) => (x === undefined ? '—' : `${x.toFixed(2)}×`)
   console.log(
     `goals: Keyspace get ${fmt(ratios.getOverLru)} lru-cache get (≤ 2×), set ${fmt(ratios.setOverLru)} lru-cache set (≤ 2×), ` +

@@ -20,7 +20,7 @@
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const { startRedis, ms, fmt, table, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib.js')
+const { startRedis, ms, fmt, printTable, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib.js')
 const { Keyv } = require('keyv')
 const { createKeyv: createRedisKeyv } = require('@keyv/redis')
 const { createKeyv } = require('../keyv.js')
@@ -64,7 +64,7 @@ async function main() {
     }
   }
   console.log(`Awaited calls through Keyv, median of ${ROUNDS} interleaved rounds (${OPS} calls a round; Redis ${OPS / 10}):\n`)
-  table(
+  printTable(
     ['store', 'get / s', 'set / s', 'get µs / call', 'set µs / call'],
     live.map((s) => [s.name, fmt(median(s.get)), fmt(median(s.set)), (1e6 / median(s.get)).toFixed(1), (1e6 / median(s.set)).toFixed(1)]),
   )
@@ -108,7 +108,7 @@ async function main() {
     gc()
   }
   console.log(`The GC tax: a ${CHURN_MS / 1000} s allocation churn with the entries alive:\n`)
-  table(['store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max', 'full GC (median of 5)'], rows)
+  printTable(['store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max', 'full GC (median of 5)'], rows)
   await redis?.stop()
 }
 

@@ -6,13 +6,16 @@
 
 import { createRequire } from 'node:module'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, totalmem, platform, arch, release } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import common from './common.js'
 
 export { sleep }
+
+/** The machine, its one-line name, and the Markdown table: bench/common.js. */
+export const { machine, machineLine, table } = common
 
 export const benchDir = dirname(fileURLToPath(import.meta.url))
 export const root = join(benchDir, '..')
@@ -116,36 +119,8 @@ export function short(n) {
   return String(n)
 }
 
-/** The CPU model, as /proc/cpuinfo names it (os.cpus() elsewhere). */
-function cpuModel() {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'))
-    if (line) return line.split(':')[1].trim()
-  } catch {
-    // not Linux
-  }
-  return cpus()[0]?.model?.trim() || 'unknown CPU'
-}
 
-/** What the numbers were measured on. */
-export function machine() {
-  return {
-    cpu: cpuModel(),
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    v8: process.versions.v8,
-    os: `${platform()} ${release()} ${arch()}`,
-    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
-  }
-}
 
-/** One line naming the machine, for headers and the chart. */
-export function machineLine(m = machine()) {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}`
-}
 
 /** `[case] text`: rewritten in place on a terminal, one line each otherwise. */
 export function progress(text) {
@@ -166,14 +141,6 @@ export function header(title, detail) {
   return `\n## ${title}${mode}\n${detail}\n${machineLine()}${debug}\n`
 }
 
-/** A Markdown table; columns after the first `left` ones are right-aligned. */
-export function table(head, rows, left = 1) {
-  const cells = rows.map((r) => r.map((c) => String(c)))
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)))
-  const line = (r) => `| ${r.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
-  const rule = `|${widths.map((w, i) => (i < left ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`
-  return [line(head), rule, ...cells.map(line)].join('\n')
-}
 
 /** Writes bench/results/<name>.json and returns its path. */
 export function writeResults(name, data) {

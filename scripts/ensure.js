@@ -64,6 +64,12 @@ if (addonTime < rustTime) {
     process.exit(1)
   }
   run('npm run build')
-} else if (['index', 'keyv', 'prometheus'].some((m) => mtime(at(`${m}.js`)) < mtime(at(`${m}.ts`)))) {
+} else if (
+  ['index', 'keyv', 'prometheus'].some((m) => mtime(at(`${m}.js`)) < mtime(at(`${m}.ts`))) ||
+  fs
+    .readdirSync(at('src'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .some((f) => mtime(at(`src/${f.slice(0, -3)}.js`)) < mtime(at(`src/${f}`)))
+) {
   run('npx tsc -p tsconfig.json')
 }

@@ -21,16 +21,27 @@ use crate::glue::native_value::NativeHandle;
 /// Counters of one dropper, with the meanings of docs/api.md §2.
 #[napi(object)]
 pub struct DropperStats {
+  /// Values handed to the thread, ever.
   pub deferred: f64,
+  /// Values the thread has freed (Redis: `lazyfreed_objects`).
   pub freed: f64,
+  /// `deferred - freed` (Redis: `lazyfree_pending_objects`).
   pub pending: f64,
+  /// Estimated bytes handed over and not yet freed.
   pub pending_bytes: f64,
+  /// Estimated bytes the thread has freed.
   pub freed_bytes: f64,
+  /// Values freed inline because they were not large.
   pub inline_small: f64,
+  /// Values freed inline because the queue was full.
   pub inline_full: f64,
+  /// Values freed inline because the dropper was closed or its thread unavailable.
   pub inline_closed: f64,
+  /// Messages in the channel right now.
   pub queued: f64,
+  /// Channel slots.
   pub capacity: f64,
+  /// Whether the drop thread is running.
   pub thread_running: bool,
 }
 

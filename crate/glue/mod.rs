@@ -12,6 +12,7 @@ pub mod errors;
 pub mod fast;
 pub mod js;
 pub mod keyspace;
+pub mod limits;
 pub mod native_value;
 pub mod shared_keyspace;
 

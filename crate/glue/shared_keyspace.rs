@@ -205,7 +205,7 @@ impl SharedKeyspaceHandle {
   #[napi(factory, catch_unwind)]
   pub fn open(env: Env, name: String, config: Option<KeyspaceConfig>, hz: Option<u32>) -> Result<Self> {
     let spec = match &config {
-      Some(c) => Some(spec_of(c, hz.unwrap_or(10)).map_err(|e| throw(&env, e))?),
+      Some(c) => Some(spec_of(c, hz.unwrap_or(crate::keyspace::DEFAULT_HZ)).map_err(|e| throw(&env, e))?),
       None => None,
     };
     shared::set_purge(purge);

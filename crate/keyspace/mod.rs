@@ -63,6 +63,12 @@ use table::Table;
 
 /// Keys sampled per eviction, as Redis's `maxmemory-samples` default.
 pub const DEFAULT_SAMPLES: usize = 5;
+
+/// Active expiry ticks per second when none is given (Redis's `hz` default).
+pub const DEFAULT_HZ: u32 = 10;
+
+/// The most active expiry ticks per second accepted (Redis's `hz` bound).
+pub const MAX_HZ: u32 = 500;
 /// How long one write may wait, in all, for the drop thread to free values it
 /// evicted lazily before it evicts further keys instead (see `evict.rs`).
 pub const DEFAULT_EVICT_WAIT: Duration = Duration::from_millis(1);

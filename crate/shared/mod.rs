@@ -78,7 +78,7 @@ impl Default for Spec {
       max_memory: 0,
       policy: Policy::NoEviction,
       lazyfree: LazyFree::default(),
-      hz: 10,
+      hz: crate::keyspace::DEFAULT_HZ,
       return_buffers: false,
     }
   }
