@@ -152,6 +152,11 @@ export declare class SharedKeyspaceHandle {
    * one as it is (or creates it with the defaults).
    */
   static open(name: string, config?: KeyspaceConfig | undefined | null, hz?: number | undefined | null): SharedKeyspaceHandle
+  /**
+   * The number `ksGet`/`ksSet`/`ksMget` find this handle by, on this
+   * thread; refused (`ERR_LAZYFREE_CLOSED`) once the handle is closed.
+   */
+  get id(): number
   get name(): string
   /** Whether replies are `Buffer`s: the option the keyspace was created with. */
   get returnBuffers(): boolean

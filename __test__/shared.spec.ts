@@ -7,6 +7,7 @@
 // working, and the memory returned by the last close.
 import test from 'ava'
 import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { Dropper, Keyspace, defaultDropper } from '../index'
@@ -46,6 +47,89 @@ test('the main thread and workers see the same data', async (t) => {
   t.is(ks.get('n'), '5')
   t.is(ks.get('a'), 'from main')
   ks.close()
+})
+
+type Binding = Record<string, (...args: unknown[]) => unknown> & {
+  SharedKeyspaceHandle: { open(name: string): { id: number; close(): void } }
+}
+const binding = () => createRequire(__filename)('../binding.js') as Binding
+
+/** Counts the calls get/set/mget make to the fast functions while `f` runs. */
+function countFast(f: () => void): Record<string, number> {
+  const b = binding()
+  const calls: Record<string, number> = { ksGet: 0, ksSet: 0, ksMget: 0 }
+  const originals = Object.keys(calls).map((k) => [k, b[k]] as const)
+  for (const [k, original] of originals) {
+    b[k] = (...args: unknown[]) => {
+      calls[k]++
+      return original(...args)
+    }
+  }
+  try {
+    f()
+  } finally {
+    for (const [k, original] of originals) b[k] = original
+  }
+  return calls
+}
+
+test("a shared keyspace's get, set and mget take the fast functions and see other threads' writes", async (t) => {
+  const name = fresh('fast')
+  const ks = Keyspace.open(name)
+  const mine = countFast(() => t.true(ks.set('m', 'from main')))
+  const seen = await run<{ m: string; stored: boolean; both: unknown[]; calls: Record<string, number> }>({
+    job: 'fastReadWrite',
+    name,
+  })
+  t.deepEqual(seen, {
+    m: 'from main',
+    stored: true,
+    both: ['from main', 'from worker'],
+    calls: { ksGet: 1, ksSet: 1, ksMget: 1 },
+  })
+  const calls = countFast(() => {
+    t.is(ks.get('w'), 'from worker')
+    t.deepEqual(ks.mget('m', 'w', 'none'), ['from main', 'from worker', null])
+  })
+  t.deepEqual(mine, { ksGet: 0, ksSet: 1, ksMget: 0 })
+  t.deepEqual(calls, { ksGet: 1, ksSet: 0, ksMget: 1 })
+  // The fast path's input rules hold for a shared keyspace too.
+  t.throws(() => ks.get('a\ud800b'), { instanceOf: TypeError, message: /^key is a string with a lone surrogate at index 1 / })
+  t.throws(() => ks.set('a\ud800b', 'v'), { instanceOf: TypeError, message: /^key is a string with a lone surrogate/ })
+  t.throws(() => ks.mget('ok', 'a\ud800b'), { instanceOf: TypeError, message: /^keys\[1\] is a string with a lone surrogate/ })
+  t.throws(() => ks.set('k', { no: 'scalar' } as never), { instanceOf: TypeError, message: /^value is / })
+  t.is(ks.size, 2, 'refused commands changed nothing')
+  ks.close()
+})
+
+test("a closed shared handle's id is refused while another handle of the same name works", (t) => {
+  const name = fresh('fast-closed')
+  const b = binding()
+  const closed = { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED', message: 'this Keyspace has been closed' }
+  const one = b.SharedKeyspaceHandle.open(name)
+  const two = b.SharedKeyspaceHandle.open(name)
+  t.true(one.id > 0 && two.id > 0 && one.id !== two.id, `ids ${one.id}, ${two.id}`)
+  t.true(b.ksSet(one.id, 'k', 'v'))
+  t.is(b.ksGet(two.id, 'k'), 'v')
+  one.close()
+  t.throws(() => b.ksGet(one.id, 'k'), closed)
+  t.throws(() => b.ksSet(one.id, 'k', 'changed'), closed)
+  t.throws(() => b.ksMget(one.id, 'k'), closed)
+  t.is(b.ksGet(two.id, 'k'), 'v', 'the refused set changed nothing')
+  t.deepEqual(b.ksMget(two.id, 'k', 'none'), ['v', null])
+  two.close()
+  t.throws(() => b.ksGet(two.id, 'k'), closed)
+  // Through the facade: closing one Keyspace leaves the other working.
+  const a = Keyspace.open(name)
+  const c = Keyspace.open(name)
+  a.set('x', '1')
+  a.close()
+  t.throws(() => a.get('x'), closed)
+  t.throws(() => a.set('x', '2'), closed)
+  t.throws(() => a.mget('x'), closed)
+  t.is(c.get('x'), '1')
+  t.deepEqual(c.mget('x'), ['1'])
+  c.close()
 })
 
 test('incrby totals are exact from four workers', async (t) => {

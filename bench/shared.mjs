@@ -31,7 +31,7 @@ const OPS = QUICK ? 200_000 : 1_000_000
 const REDIS_OPS = QUICK ? 5_000 : 20_000
 const key = (i) => `key:${i}`
 // LAZYFREE_BENCH_ONLY=memory runs the memory case alone; =reads the single
-// thread case and 1 and 2 workers reading.
+// thread case and 1 and 2 workers reading; =single the single thread case.
 const ONLY = process.env.LAZYFREE_BENCH_ONLY
 
 /**
@@ -199,7 +199,7 @@ async function main() {
   const out = { keys: KEYS, valueBytes: VALUE.length, ops: OPS, cpus: cpus().length }
 
   if (ONLY !== 'memory') await speed(Keyspace, out)
-  if (ONLY !== 'reads') await memory(Keyspace, out)
+  if (ONLY !== 'reads' && ONLY !== 'single') await memory(Keyspace, out)
   writeResults(ONLY ? `shared-${ONLY}` : 'shared', out)
 }
 
@@ -210,6 +210,7 @@ async function speed(Keyspace, out) {
     `single thread get: unshared ${out.single.plainNs.toFixed(0)} ns, shared ${out.single.sharedNs.toFixed(0)} ns ` +
       `(${(out.single.sharedNs / out.single.plainNs).toFixed(2)}x; goal <= 1.3x)`,
   )
+  if (ONLY === 'single') return
 
   // Throughput.
   const name = 'bench-shared'

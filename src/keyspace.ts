@@ -72,7 +72,7 @@ export class Keyspace<T extends string | Buffer = string> {
   #handle: KeyspaceHandle | SharedKeyspaceHandle | undefined
   /** @internal Makes `structuredClone`/`postMessage` throw a `DataCloneError`. */
   readonly lazyfree: symbol = KEYSPACE_BRAND
-  /** The handle's id for the fast functions; 0 for a shared keyspace (it has none) and once closed. */
+  /** The handle's id for the fast functions (own or shared keyspace); 0 once closed. */
   #id = 0
   #expiry: ActiveExpiry | undefined
   #buffers: boolean
@@ -91,6 +91,7 @@ export class Keyspace<T extends string | Buffer = string> {
       this.#handle = opened.handle
       this.#name = opened.name
       this.#buffers = opened.handle.returnBuffers
+      this.#id = opened.handle.id
       return
     }
     const { config, dropper, hz } = keyspaceSettings(options)
@@ -269,7 +270,7 @@ export class Keyspace<T extends string | Buffer = string> {
   set(key: string, value: Scalar, options?: SetOptions): boolean {
     if (options === undefined) {
       // Anything but a string key takes the checked path (same errors, same
-      // order), as do a shared keyspace and a closed one (id 0).
+      // order), as does a closed keyspace (id 0).
       return typeof key === 'string' && this.#id !== 0
         ? fast.ksSet(this.#id, key, value)
         : this.#h.set(checkKey(key), value)
@@ -292,7 +293,7 @@ export class Keyspace<T extends string | Buffer = string> {
    *   with `takeValue(key)` and `toJS('buffer')`.
    */
   get(key: string): T | null {
-    // A shared keyspace and a closed one (id 0) take the checked path.
+    // A closed keyspace (id 0) takes the checked path, which throws.
     return (
       typeof key === 'string' && this.#id !== 0 ? fast.ksGet(this.#id, key) : this.#h.get(checkKey(key))
     ) as T | null
@@ -303,8 +304,8 @@ export class Keyspace<T extends string | Buffer = string> {
    * holds another kind (no `WRONGTYPE`, as Redis's `MGET`).
    */
   mget(...keys: string[]): Array<T | null> {
-    // Shared, or closed (#h throws ERR_LAZYFREE_CLOSED before any key is
-    // looked at): the handle's method.
+    // Closed (#h throws ERR_LAZYFREE_CLOSED before any key is looked at):
+    // the handle's method.
     if (this.#id === 0) return this.#h.mget(checkKeys(keys, 'mget')) as Array<T | null>
     return fast.ksMget(this.#id, ...checkKeys(keys, 'mget')) as Array<T | null>
   }

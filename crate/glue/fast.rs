@@ -15,6 +15,12 @@
 //!   the table of the thread that made it; an unknown, stale or foreign id is
 //!   refused (for a keyspace, with the `ERR_LAZYFREE_CLOSED` error the facade
 //!   throws for a closed one) and never dereferences anything.
+//! - A shared keyspace (`Keyspace.open`) is served too: its entry holds the
+//!   lease slot of its `SharedKeyspaceHandle`. The key is read and the value
+//!   converted first; the shard lock(s) are then taken (MGET: every needed
+//!   shard in ascending order, as `SharedKeyspace::mget`), the replies copied
+//!   out as owned `Bytes` (a reference count), the locks released, and only
+//!   then are JavaScript values made. No JavaScript ever runs under a lock.
 //! - The keyspace sits in a `RefCell` shared with `KeyspaceHandle`'s methods:
 //!   a call re-entered from JavaScript that runs in the middle of another
 //!   (a getter run by an argument conversion) is refused, never aliased.
@@ -41,6 +47,7 @@ use crate::glue::convert::{not_well_formed, Converter};
 use crate::glue::errors::{conv, throw};
 use crate::glue::js::{Handle, Js};
 use crate::keyspace::{Keyspace, SetOptions};
+use crate::shared::Lease;
 use crate::value::{Bytes, Value};
 
 /// One keyspace, shared by its `KeyspaceHandle` and the fast functions.
@@ -48,6 +55,18 @@ pub struct KsCell {
   pub ks: RefCell<Keyspace>,
   /// Replies as `Buffer`s (`returnBuffers`) rather than strings.
   pub buffers: bool,
+}
+
+/// A shared keyspace's lease, as `SharedKeyspaceHandle` holds it: `None`
+/// once the handle is closed or its environment has torn down.
+pub type LeaseSlot = Rc<RefCell<Option<Lease>>>;
+
+/// What a keyspace id stands for: a keyspace of this thread's own, or a lease
+/// on a shared one (`Keyspace.open`), whose commands take shard locks.
+#[derive(Clone)]
+pub enum Entry {
+  Own(Rc<KsCell>),
+  Shared { slot: LeaseSlot, buffers: bool },
 }
 
 /// Ids are `index + generation * 2^24`: exact in a JavaScript number, and a
@@ -109,7 +128,7 @@ fn split(id: f64) -> Option<(usize, u64)> {
 pub type NvCell = RefCell<(Option<Value>, usize)>;
 
 thread_local! {
-  static KEYSPACES: RefCell<Registry<Rc<KsCell>>> = const { RefCell::new(Registry::new()) };
+  static KEYSPACES: RefCell<Registry<Entry>> = const { RefCell::new(Registry::new()) };
   static DROPPERS: RefCell<Registry<Arc<Dropper>>> = const { RefCell::new(Registry::new()) };
   static NATIVES: RefCell<HashMap<u64, Rc<NvCell>, BuildHasherDefault<IdHasher>>> =
     RefCell::new(HashMap::default());
@@ -138,17 +157,25 @@ impl Hasher for IdHasher {
 
 /// Enters a keyspace in this thread's table; returns its id (never 0).
 pub fn register(cell: Rc<KsCell>) -> f64 {
-  KEYSPACES.with(|r| r.borrow_mut().insert(cell))
+  KEYSPACES.with(|r| r.borrow_mut().insert(Entry::Own(cell)))
 }
 
-/// Removes keyspace `id` (its handle is being finalized).
+/// Enters a lease on a shared keyspace in this thread's table; returns its
+/// id (never 0). The entry answers `ERR_LAZYFREE_CLOSED` once the slot is
+/// empty, even before it is removed.
+pub fn register_shared(slot: LeaseSlot, buffers: bool) -> f64 {
+  KEYSPACES.with(|r| r.borrow_mut().insert(Entry::Shared { slot, buffers }))
+}
+
+/// Removes keyspace `id` (its handle is being finalized, or a shared one's
+/// lease is closed); an id removed already, or never given, is ignored.
 pub fn unregister(id: f64) {
   // `try_with`: at thread exit the table may already be gone, and with it
   // everything it held.
   let _ = KEYSPACES.try_with(|r| r.borrow_mut().remove(id));
 }
 
-fn lookup(id: f64) -> Option<Rc<KsCell>> {
+fn lookup(id: f64) -> Option<Entry> {
   KEYSPACES.with(|r| r.borrow().get(id))
 }
 
@@ -380,14 +407,29 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [id, key] = unsafe { args::<2>(env, info) }?;
-    let cell = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let entry = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
     let mut stack = [0u8; STACK_KEY];
     let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
     let key = key.as_str().map_err(|e| lf(env, e))?;
-    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-    match ks.get(key).map_err(|e| lf(env, e))? {
-      Some(bytes) => bulk(env, bytes, cell.buffers),
-      None => null(env),
+    match entry {
+      Entry::Own(cell) => {
+        let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+        match ks.get(key).map_err(|e| lf(env, e))? {
+          Some(bytes) => bulk(env, bytes, cell.buffers),
+          None => null(env),
+        }
+      }
+      Entry::Shared { slot, buffers } => {
+        // An owned reply (a `Bytes` clone) under the shard lock; the string
+        // or `Buffer` is made after it is released.
+        let reply = on_lease(&slot, |ks| ks.with_key(key, |s| s.get(key).map(|v| v.cloned())))
+          .and_then(|r| r)
+          .map_err(|e| lf(env, e))?;
+        match reply {
+          Some(bytes) => bulk(env, &bytes, buffers),
+          None => null(env),
+        }
+      }
     }
   })
 }
@@ -398,7 +440,7 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [id, key, value] = unsafe { args::<3>(env, info) }?;
-    let cell = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let entry = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
     let mut stack = [0u8; STACK_KEY];
     let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
     let key = key.as_str().map_err(|e| lf(env, e))?;
@@ -408,10 +450,23 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
     let js = Js::new(&Env::from_raw(env));
     let value: Bytes =
       Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?;
-    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-    let stored = ks.set(key, value, SetOptions::default()).map_err(|e| lf(env, e))?;
-    crate::glue::dropper::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
-    boolean(env, stored)
+    match entry {
+      Entry::Own(cell) => {
+        let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+        let stored = ks.set(key, value, SetOptions::default()).map_err(|e| lf(env, e))?;
+        crate::glue::dropper::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
+        boolean(env, stored)
+      }
+      Entry::Shared { slot, .. } => {
+        let (stored, dropper) = on_lease(&slot, |ks| {
+          (ks.with_key(key, |s| s.set(key, value, SetOptions::default())), Arc::clone(ks.dropper()))
+        })
+        .map_err(|e| lf(env, e))?;
+        let stored = stored.map_err(|e| lf(env, e))?;
+        crate::glue::dropper::report_spawn_error(&Env::from_raw(env), &dropper)?;
+        boolean(env, stored)
+      }
+    }
   })
 }
 
@@ -454,7 +509,7 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
     let Some((&id, keys)) = argv.split_first() else {
       return Err(lf(env, closed()));
     };
-    let cell = lookup(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
+    let entry = lookup(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
     // Every key's text in one buffer; `ends[i]` is where key i ends.
     let mut text = Vec::with_capacity(keys.len() * 16);
     let mut ends = Vec::with_capacity(keys.len());
@@ -477,22 +532,49 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
         name
       })
       .collect();
-    let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-    let values = ks.mget(&names);
-    let mut array = ptr::null_mut();
-    // SAFETY: `env` belongs to the running callback.
-    check(unsafe { sys::napi_create_array_with_length(env, values.len(), &mut array) }, "create_array")?;
-    let nothing = null(env)?;
-    for (i, value) in values.into_iter().enumerate() {
-      let item = match value {
-        Some(bytes) => bulk(env, bytes, cell.buffers)?,
-        None => nothing,
-      };
-      // SAFETY: `array` and `item` are values of this callback.
-      check(unsafe { sys::napi_set_element(env, array, i as u32, item) }, "set_element")?;
+    match entry {
+      Entry::Own(cell) => {
+        let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+        let values = ks.mget(&names);
+        replies(env, values.into_iter().map(|v| v.map(|b| &b[..])), cell.buffers)
+      }
+      Entry::Shared { slot, buffers } => {
+        // `SharedKeyspace::mget` takes the keys' shards in ascending order
+        // and returns owned replies once every lock is released.
+        let values = on_lease(&slot, |ks| ks.mget(&names)).map_err(|e| lf(env, e))?;
+        replies(env, values.iter().map(|v| v.as_deref()), buffers)
+      }
     }
-    Ok(array)
   })
+}
+
+/// MGET's reply array: `null` for each `None`.
+fn replies<'a>(
+  env: sys::napi_env,
+  values: impl ExactSizeIterator<Item = Option<&'a [u8]>>,
+  buffers: bool,
+) -> napi::Result<sys::napi_value> {
+  let mut array = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_create_array_with_length(env, values.len(), &mut array) }, "create_array")?;
+  let nothing = null(env)?;
+  for (i, value) in values.enumerate() {
+    let item = match value {
+      Some(bytes) => bulk(env, bytes, buffers)?,
+      None => nothing,
+    };
+    // SAFETY: `array` and `item` are values of this callback.
+    check(unsafe { sys::napi_set_element(env, array, i as u32, item) }, "set_element")?;
+  }
+  Ok(array)
+}
+
+/// Runs `f` on the shared keyspace `slot` leases: `f` takes shard locks and
+/// must return owned replies, so no lock outlives it and no JavaScript runs
+/// under one. A closed lease is `ERR_LAZYFREE_CLOSED`.
+fn on_lease<R>(slot: &LeaseSlot, f: impl FnOnce(&Lease) -> R) -> Result<R, LfError> {
+  let lease = slot.try_borrow().map_err(|_| busy())?;
+  lease.as_ref().map(f).ok_or_else(closed)
 }
 
 fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {

@@ -37,20 +37,23 @@ use crate::keyspace::{Info, Keyspace, LazyFree, Policy, SetOptions};
 use crate::shared::{self, Lease, SharedKeyspace, Spec};
 use crate::value::Value;
 
-type Slot = Rc<RefCell<Option<Lease>>>;
+type Slot = fast::LeaseSlot;
 
-/// The leases this environment's handles hold, dropped at its teardown.
+/// The leases this environment's handles hold (with their fast-path ids),
+/// dropped at its teardown.
 #[derive(Default)]
-struct Leases(Vec<Weak<RefCell<Option<Lease>>>>);
+struct Leases(Vec<(Weak<RefCell<Option<Lease>>>, f64)>);
 
 impl Leases {
   fn release_all(&mut self) {
-    for slot in std::mem::take(&mut self.0).iter().filter_map(Weak::upgrade) {
+    for (weak, id) in std::mem::take(&mut self.0) {
+      fast::unregister(id);
+      let Some(slot) = weak.upgrade() else { continue };
       // A lease in use cannot be borrowed: teardown never runs inside a
       // command, and a command never runs JavaScript while it borrows.
       if let Ok(mut s) = slot.try_borrow_mut() {
         drop(s.take());
-      }
+      };
     }
   }
 }
@@ -66,13 +69,14 @@ thread_local! {
   static LEASES: RefCell<Leases> = RefCell::new(Leases::default());
 }
 
-fn adopt(slot: &Slot) {
+fn adopt(slot: &Slot, id: f64) {
   let _ = LEASES.try_with(|l| {
     let mut l = l.borrow_mut();
     if l.0.len() >= 64 && l.0.len().is_power_of_two() {
-      l.0.retain(|w| w.strong_count() > 0);
+      // The fast-path table holds a slot too: a dead one is empty, not gone.
+      l.0.retain(|(w, _)| w.upgrade().is_some_and(|s| s.try_borrow().map_or(true, |s| s.is_some())));
     }
-    l.0.push(Rc::downgrade(slot));
+    l.0.push((Rc::downgrade(slot), id));
   });
 }
 
@@ -111,6 +115,8 @@ pub struct SharedKeyspaceHandle {
   slot: Slot,
   buffers: bool,
   name: String,
+  /// This handle's entry in the fast functions' table (`fast.rs`).
+  id: f64,
 }
 
 fn owned(items: Vec<&Bytes>) -> Vec<Bytes> {
@@ -212,8 +218,16 @@ impl SharedKeyspaceHandle {
     let lease = shared::open(&name, spec).map_err(|e| throw(&env, e))?;
     let buffers = lease.spec().return_buffers;
     let slot: Slot = Rc::new(RefCell::new(Some(lease)));
-    adopt(&slot);
-    Ok(SharedKeyspaceHandle { slot, buffers, name })
+    let id = fast::register_shared(Rc::clone(&slot), buffers);
+    adopt(&slot, id);
+    Ok(SharedKeyspaceHandle { slot, buffers, name, id })
+  }
+
+  /// The number `ksGet`/`ksSet`/`ksMget` find this handle by, on this
+  /// thread; refused (`ERR_LAZYFREE_CLOSED`) once the handle is closed.
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
   }
 
   #[napi(getter)]
@@ -237,6 +251,7 @@ impl SharedKeyspaceHandle {
   #[napi]
   pub fn close(&self) {
     let lease = self.slot.borrow_mut().take();
+    fast::unregister(self.id);
     drop(lease);
   }
 
