@@ -44,7 +44,9 @@ function describe(value: unknown): string {
 function ttlOf(ttl: unknown, name = 'ttl'): number | undefined {
   if (ttl === undefined || ttl === null || ttl === 0) return undefined
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
-    throw new RangeError(`${name} is ${describe(ttl)}; expected a non-negative number of milliseconds (0 or undefined for none)`)
+    throw new RangeError(
+      `${name} is ${describe(ttl)}; expected a non-negative number of milliseconds (0 or undefined for none)`,
+    )
   }
   return Math.max(1, Math.ceil(ttl))
 }

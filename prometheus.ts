@@ -30,11 +30,36 @@ const one =
   (s: S): Array<[Record<string, string>, number]> => [[{}, f(s)]]
 
 const DROPPER_METRICS: Array<Spec<DropperStats>> = [
-  { name: 'lazyfree_dropper_deferred_total', type: 'counter', help: 'Values handed to the drop thread.', read: one((s) => s.deferred) },
-  { name: 'lazyfree_dropper_freed_total', type: 'counter', help: 'Values the drop thread has freed.', read: one((s) => s.freed) },
-  { name: 'lazyfree_dropper_pending', type: 'gauge', help: 'Values handed over and not yet freed.', read: one((s) => s.pending) },
-  { name: 'lazyfree_dropper_pending_bytes', type: 'gauge', help: 'Estimated bytes handed over and not yet freed.', read: one((s) => s.pendingBytes) },
-  { name: 'lazyfree_dropper_freed_bytes_total', type: 'counter', help: 'Estimated bytes the drop thread has freed.', read: one((s) => s.freedBytes) },
+  {
+    name: 'lazyfree_dropper_deferred_total',
+    type: 'counter',
+    help: 'Values handed to the drop thread.',
+    read: one((s) => s.deferred),
+  },
+  {
+    name: 'lazyfree_dropper_freed_total',
+    type: 'counter',
+    help: 'Values the drop thread has freed.',
+    read: one((s) => s.freed),
+  },
+  {
+    name: 'lazyfree_dropper_pending',
+    type: 'gauge',
+    help: 'Values handed over and not yet freed.',
+    read: one((s) => s.pending),
+  },
+  {
+    name: 'lazyfree_dropper_pending_bytes',
+    type: 'gauge',
+    help: 'Estimated bytes handed over and not yet freed.',
+    read: one((s) => s.pendingBytes),
+  },
+  {
+    name: 'lazyfree_dropper_freed_bytes_total',
+    type: 'counter',
+    help: 'Estimated bytes the drop thread has freed.',
+    read: one((s) => s.freedBytes),
+  },
   {
     name: 'lazyfree_dropper_inline_total',
     type: 'counter',
@@ -45,18 +70,58 @@ const DROPPER_METRICS: Array<Spec<DropperStats>> = [
       [{ reason: 'closed' }, s.inlineClosed],
     ],
   },
-  { name: 'lazyfree_dropper_queued', type: 'gauge', help: 'Messages waiting in the drop channel.', read: one((s) => s.queued) },
+  {
+    name: 'lazyfree_dropper_queued',
+    type: 'gauge',
+    help: 'Messages waiting in the drop channel.',
+    read: one((s) => s.queued),
+  },
 ]
 
 const KEYSPACE_METRICS: Array<Spec<KeyspaceInfo>> = [
   { name: 'lazyfree_keyspace_keys', type: 'gauge', help: 'Keys held (DBSIZE).', read: one((i) => i.keys) },
-  { name: 'lazyfree_keyspace_used_memory_bytes', type: 'gauge', help: 'Bytes held by the entries, plus bytes the dropper has not freed yet.', read: one((i) => i.used_memory) },
-  { name: 'lazyfree_keyspace_max_memory_bytes', type: 'gauge', help: 'The maxMemory limit in bytes; 0 for none.', read: one((i) => i.maxmemory) },
-  { name: 'lazyfree_keyspace_hits_total', type: 'counter', help: 'Reads that found their key.', read: one((i) => i.keyspace_hits) },
-  { name: 'lazyfree_keyspace_misses_total', type: 'counter', help: 'Reads that did not find their key.', read: one((i) => i.keyspace_misses) },
-  { name: 'lazyfree_keyspace_evicted_keys_total', type: 'counter', help: 'Keys evicted to make room under maxMemory.', read: one((i) => i.evicted_keys) },
-  { name: 'lazyfree_keyspace_expired_keys_total', type: 'counter', help: 'Keys removed because their TTL passed.', read: one((i) => i.expired_keys) },
-  { name: 'lazyfree_keyspace_lazyfree_pending_objects', type: 'gauge', help: "The keyspace's dropper's values not yet freed.", read: one((i) => i.lazyfree_pending_objects) },
+  {
+    name: 'lazyfree_keyspace_used_memory_bytes',
+    type: 'gauge',
+    help: 'Bytes held by the entries, plus bytes the dropper has not freed yet.',
+    read: one((i) => i.used_memory),
+  },
+  {
+    name: 'lazyfree_keyspace_max_memory_bytes',
+    type: 'gauge',
+    help: 'The maxMemory limit in bytes; 0 for none.',
+    read: one((i) => i.maxmemory),
+  },
+  {
+    name: 'lazyfree_keyspace_hits_total',
+    type: 'counter',
+    help: 'Reads that found their key.',
+    read: one((i) => i.keyspace_hits),
+  },
+  {
+    name: 'lazyfree_keyspace_misses_total',
+    type: 'counter',
+    help: 'Reads that did not find their key.',
+    read: one((i) => i.keyspace_misses),
+  },
+  {
+    name: 'lazyfree_keyspace_evicted_keys_total',
+    type: 'counter',
+    help: 'Keys evicted to make room under maxMemory.',
+    read: one((i) => i.evicted_keys),
+  },
+  {
+    name: 'lazyfree_keyspace_expired_keys_total',
+    type: 'counter',
+    help: 'Keys removed because their TTL passed.',
+    read: one((i) => i.expired_keys),
+  },
+  {
+    name: 'lazyfree_keyspace_lazyfree_pending_objects',
+    type: 'gauge',
+    help: "The keyspace's dropper's values not yet freed.",
+    read: one((i) => i.lazyfree_pending_objects),
+  },
 ]
 
 function describe(value: unknown): string {
@@ -79,7 +144,11 @@ function isA(value: unknown, cls: abstract new (...args: never[]) => unknown): b
 }
 
 /** The record at `sources[field]` as `[label, source]` pairs, every value checked. */
-function entriesOf<T>(sources: Record<string, unknown>, field: string, cls: abstract new (...args: never[]) => T): Array<[string, T]> {
+function entriesOf<T>(
+  sources: Record<string, unknown>,
+  field: string,
+  cls: abstract new (...args: never[]) => T,
+): Array<[string, T]> {
   const record = sources[field]
   if (record === undefined) return []
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -141,8 +210,14 @@ function register<S>(
  *   (register every source in one call). Nothing is registered then.
  */
 export function registerMetrics(registry: Registry, sources: MetricSources): void {
-  if (registry === null || typeof registry !== 'object' || typeof (registry as Registry).registerMetric !== 'function') {
-    throw new TypeError(`registry is ${describe(registry)}; expected a prom-client Registry (new Registry() or register)`)
+  if (
+    registry === null ||
+    typeof registry !== 'object' ||
+    typeof (registry as Registry).registerMetric !== 'function'
+  ) {
+    throw new TypeError(
+      `registry is ${describe(registry)}; expected a prom-client Registry (new Registry() or register)`,
+    )
   }
   if (sources === null || typeof sources !== 'object' || Array.isArray(sources)) {
     throw new TypeError(`sources is ${describe(sources)}; expected { droppers?, keyspaces? }`)

@@ -16,7 +16,10 @@ const range = (n: number, prefix = 'item-') => Array.from({ length: n }, (_, i) 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
 /** A dropper closed when the test ends. */
-function dropper(t: { teardown(fn: () => unknown): void }, options?: ConstructorParameters<typeof Dropper>[0]): Dropper {
+function dropper(
+  t: { teardown(fn: () => unknown): void },
+  options?: ConstructorParameters<typeof Dropper>[0],
+): Dropper {
   const d = new Dropper(options)
   t.teardown(() => d.close())
   return d
@@ -97,7 +100,11 @@ test('options of the wrong type, or with unknown names, are TypeErrors', (t) => 
     { capacity: 10, extra: true },
   ]
   for (const options of bad) {
-    t.throws(() => new Dropper(options as ConstructorParameters<typeof Dropper>[0]), { instanceOf: TypeError }, inspect(options))
+    t.throws(
+      () => new Dropper(options as ConstructorParameters<typeof Dropper>[0]),
+      { instanceOf: TypeError },
+      inspect(options),
+    )
   }
   t.throws(() => new Dropper({ capacty: 10 } as never), { message: /capacty/ }, 'the unknown name is named')
 })
@@ -133,19 +140,22 @@ function threadNames(): string[] {
   })
 }
 
-;(process.platform === 'linux' ? test : test.skip)('the thread carries the name option, and is gone after close', async (t) => {
-  const short = new Dropper({ name: 'lf-spec-named' })
-  const long = new Dropper({ name: 'lf-spec-a-very-long-thread-name' })
-  // A thread names itself when it starts running: once it has freed
-  // something, it has.
-  for (const d of [short, long]) d.defer(NativeValue.list(range(100)))
-  await Promise.all([short.drain(), long.drain()])
-  t.true(threadNames().includes('lf-spec-named'))
-  t.true(threadNames().includes('lf-spec-a-very-long-thread-name'.slice(0, 15)), 'Linux keeps 15 bytes')
-  await Promise.all([short.close(), long.close()])
-  t.false(threadNames().includes('lf-spec-named'))
-  t.false(threadNames().includes('lf-spec-a-very-long-thread-name'.slice(0, 15)))
-})
+;(process.platform === 'linux' ? test : test.skip)(
+  'the thread carries the name option, and is gone after close',
+  async (t) => {
+    const short = new Dropper({ name: 'lf-spec-named' })
+    const long = new Dropper({ name: 'lf-spec-a-very-long-thread-name' })
+    // A thread names itself when it starts running: once it has freed
+    // something, it has.
+    for (const d of [short, long]) d.defer(NativeValue.list(range(100)))
+    await Promise.all([short.drain(), long.drain()])
+    t.true(threadNames().includes('lf-spec-named'))
+    t.true(threadNames().includes('lf-spec-a-very-long-thread-name'.slice(0, 15)), 'Linux keeps 15 bytes')
+    await Promise.all([short.close(), long.close()])
+    t.false(threadNames().includes('lf-spec-named'))
+    t.false(threadNames().includes('lf-spec-a-very-long-thread-name'.slice(0, 15)))
+  },
+)
 
 // --- what is large -----------------------------------------------------------
 
@@ -229,7 +239,12 @@ test('defer(NativeValue) moves the value: it is released, never copied', async (
 
 test('defer(JsValue) converts first, by the same rules', async (t) => {
   const d = dropper(t)
-  const inputs: JsValue[] = [range(100), new Set(range(70)), new Map(range(80).map((k) => [k, k])), Object.fromEntries(range(90).map((k) => [k, 1]))]
+  const inputs: JsValue[] = [
+    range(100),
+    new Set(range(70)),
+    new Map(range(80).map((k) => [k, k])),
+    Object.fromEntries(range(90).map((k) => [k, 1])),
+  ]
   const bytes = sum(inputs.map((i) => NativeValue.from(i).memoryUsage))
   for (const input of inputs) t.true(d.defer(input))
   t.false(d.defer(range(3)))
@@ -310,7 +325,10 @@ test('deferAll refuses a non-NativeValue element by index and releases nothing',
       instanceOf: TypeError,
       message: /^values\[1\] is /,
     })
-    t.false(values.some((v) => v.released), `nothing released after ${inspect(bad)}`)
+    t.false(
+      values.some((v) => v.released),
+      `nothing released after ${inspect(bad)}`,
+    )
   }
   t.throws(() => d.deferAll(5 as unknown as NativeValue[]), { instanceOf: TypeError, message: /^values is / })
   await d.drain()
@@ -343,7 +361,18 @@ test('deferAll refuses the same value twice (TypeError) and releases nothing', a
 
 test('stats() has every documented field, as numbers and a boolean', (t) => {
   const s = dropper(t).stats()
-  const numbers = ['deferred', 'freed', 'pending', 'pendingBytes', 'freedBytes', 'inlineSmall', 'inlineFull', 'inlineClosed', 'queued', 'capacity']
+  const numbers = [
+    'deferred',
+    'freed',
+    'pending',
+    'pendingBytes',
+    'freedBytes',
+    'inlineSmall',
+    'inlineFull',
+    'inlineClosed',
+    'queued',
+    'capacity',
+  ]
   t.deepEqual(Object.keys(s).sort(), [...numbers, 'threadRunning'].sort())
   for (const key of numbers) t.is(typeof s[key as keyof DropperStats], 'number', key)
   t.is(typeof s.threadRunning, 'boolean')
@@ -424,7 +453,10 @@ test('a full queue frees inline (inlineFull) and every value is accounted for', 
   t.is(s.inlineSmall + s.inlineClosed, 0)
   t.is(s.deferred, results.filter(([, ok]) => ok).length + (batchDeferred ? batch.length : 0))
   t.is(s.inlineFull, results.filter(([, ok]) => !ok).length + (batchDeferred ? 0 : batch.length))
-  t.true([...values, ...batch].every((v) => v.released), 'freed inline or not, every value is released')
+  t.true(
+    [...values, ...batch].every((v) => v.released),
+    'freed inline or not, every value is released',
+  )
 
   await d.drain()
   const after = d.stats()
@@ -553,8 +585,11 @@ test('defaultDropper is a Dropper with the default options', (t) => {
 
 test('defaultDropper starts its thread with the first large value (fresh process)', async (t) => {
   const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [join(__dirname, 'fixtures', 'default-dropper.js')], { timeout: 60_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    execFile(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'default-dropper.js')],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
     ),
   )
   const r = JSON.parse(out)
@@ -615,7 +650,10 @@ test('defer and release through the fast functions find values by id and refuse 
     instanceOf: RangeError,
     message: `native value id ${2 ** 52} is in use already`,
   })
-  t.throws(() => convert('y', 'string', 's', 0.5), { instanceOf: RangeError, message: 'native value id 0.5 is not a positive safe integer' })
+  t.throws(() => convert('y', 'string', 's', 0.5), {
+    instanceOf: RangeError,
+    message: 'native value id 0.5 is not a positive safe integer',
+  })
   await dropper.drain()
   t.is(dropper.stats().deferred, 2)
   t.is(dropper.capacity, 4096)

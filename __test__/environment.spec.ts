@@ -22,7 +22,11 @@ interface Run {
 }
 
 /** Runs a fixture with Node; a hang is killed after `guardMs` and shows as a signal. */
-function run(script: string, args: string[] = [], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+function run(
+  script: string,
+  args: string[] = [],
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   const guardMs = 90_000
   return new Promise((resolve) => {
     const child = execFile(
@@ -40,7 +44,9 @@ function report<T>(r: Run): T {
   try {
     return JSON.parse(line) as T
   } catch {
-    throw new Error(`fixture printed no report (code ${r.code}, signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+    throw new Error(
+      `fixture printed no report (code ${r.code}, signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+    )
   }
 }
 

@@ -42,7 +42,11 @@ interface Run {
   exitedAt: number
 }
 
-function run(script: string, args: string[], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+function run(
+  script: string,
+  args: string[],
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -147,7 +151,9 @@ test('a process ending (return, exit, throw) at eight points with thousands of v
     delays.push(r.exitedAt - out.at)
   }
   delays.sort((a, b) => a - b)
-  t.log(`${runs.length} processes; from ending to exit: median ${delays[delays.length >> 1]} ms, max ${delays.at(-1)} ms`)
+  t.log(
+    `${runs.length} processes; from ending to exit: median ${delays[delays.length >> 1]} ms, max ${delays.at(-1)} ms`,
+  )
 })
 
 // --- endings with a batch open ------------------------------------------------
@@ -161,7 +167,11 @@ interface BatchStats {
 }
 
 /** Thousands of values gathered, and few messages: batches were open. */
-function assertBatchOpen(t: { true(v: boolean, m?: string): void; is(a: unknown, b: unknown, m?: string): void }, s: BatchStats, what: string) {
+function assertBatchOpen(
+  t: { true(v: boolean, m?: string): void; is(a: unknown, b: unknown, m?: string): void },
+  s: BatchStats,
+  what: string,
+) {
   t.is(s.deferred, 5001, `${what}: every value accepted`)
   t.is(s.inlineFull + s.inlineClosed, 0, `${what}: none freed inline`)
   t.true(s.pending >= 1000 && s.queued < 10, `${what}: ${s.pending} values pending in ${s.queued} messages`)
@@ -184,7 +194,11 @@ test('workers terminated (or exiting) mid-flood with batches open leave a proces
   t.is(r.signal, null, `killed by the hang guard\n${r.stderr}`)
   t.notRegex(r.stderr, CRASH)
   t.is(r.code, 0, r.stderr)
-  const out = report<{ rounds: number; ended: Array<{ end: string; code: number; stats?: { own: BatchStats }; errors: string[] }>; unexpected: string[] }>(r)
+  const out = report<{
+    rounds: number
+    ended: Array<{ end: string; code: number; stats?: { own: BatchStats }; errors: string[] }>
+    unexpected: string[]
+  }>(r)
   t.deepEqual(out.unexpected, [])
   t.is(out.ended.length, 6)
   for (const w of out.ended) {
@@ -249,7 +263,10 @@ test('the same races in four workers at once, while the main thread races too, o
   t.deepEqual(mine.flatMap((r) => r.failures).slice(0, 10), [], 'main thread')
   for (const [w, r] of done.entries()) {
     if (w === 3) {
-      t.true(r.code === 1 || r.results?.length === 25, 'the terminated worker ended by terminate() (or had finished first)')
+      t.true(
+        r.code === 1 || r.results?.length === 25,
+        'the terminated worker ended by terminate() (or had finished first)',
+      )
       continue
     }
     t.is(r.code, 0, `worker ${w}`)

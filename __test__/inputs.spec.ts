@@ -97,12 +97,21 @@ test('Maps, Sets, plain objects and arrays from another realm convert as their k
   const object = vm.runInContext('({ a: "1", b: "2" })', other)
   const nullProto = vm.runInContext('Object.assign(Object.create(null), { a: "1" })', other)
   const array = vm.runInContext('["p", "q"]', other)
-  t.deepEqual(sorted(NativeValue.from(map).toJS()), [['a', '1'], ['b', '2']])
+  t.deepEqual(sorted(NativeValue.from(map).toJS()), [
+    ['a', '1'],
+    ['b', '2'],
+  ])
   t.deepEqual([...(NativeValue.from(set).toJS() as Set<string>)].sort(), ['x', 'y'])
-  t.deepEqual(sorted(NativeValue.from(object).toJS()), [['a', '1'], ['b', '2']])
+  t.deepEqual(sorted(NativeValue.from(object).toJS()), [
+    ['a', '1'],
+    ['b', '2'],
+  ])
   t.deepEqual(NativeValue.from(nullProto).toJS(), new Map([['a', '1']]))
   t.deepEqual(NativeValue.from(array).toJS(), ['p', 'q'])
-  t.deepEqual(sorted(NativeValue.hash(map).toJS()), [['a', '1'], ['b', '2']])
+  t.deepEqual(sorted(NativeValue.hash(map).toJS()), [
+    ['a', '1'],
+    ['b', '2'],
+  ])
   t.deepEqual([...(NativeValue.set(set).toJS() as Set<string>)].sort(), ['x', 'y'])
   const ks = new Keyspace()
   t.is(ks.hset('h', object), 2)
@@ -132,7 +141,10 @@ test('a Proxy of an array converts as an array, everywhere an array is taken', (
 test('an odd Map or Set gets a TypeError that says what is wrong', (t) => {
   const m = new Map([['a', '1']]) as Map<string, string> & { keys: unknown }
   m.keys = 5
-  t.throws(() => NativeValue.from(m), { instanceOf: TypeError, message: /^value is a Map whose keys is 5, not a function/ })
+  t.throws(() => NativeValue.from(m), {
+    instanceOf: TypeError,
+    message: /^value is a Map whose keys is 5, not a function/,
+  })
   const ks = new Keyspace()
   t.throws(() => ks.hset('h', m), { instanceOf: TypeError, message: /^fields is a Map whose keys is 5/ })
   t.is(ks.size, 0)
@@ -167,11 +179,56 @@ test('revoked proxies and throwing traps give TypeErrors; the caller’s own exc
   revokedArray.revoke()
   t.throws(() => NativeValue.from(revokedArray.proxy), { instanceOf: TypeError, message: /revoked/ })
   const mine = new RangeError('mine')
-  t.is(t.throws(() => NativeValue.from({ get a() { throw mine } })), mine)
+  t.is(
+    t.throws(() =>
+      NativeValue.from({
+        get a() {
+          throw mine
+        },
+      }),
+    ),
+    mine,
+  )
   const trap = new Error('trap')
-  t.is(t.throws(() => NativeValue.from(new Proxy({}, { ownKeys() { throw trap } }))), trap)
-  t.is(t.throws(() => NativeValue.from(new Proxy(['a'], { get() { throw trap } }))), trap)
-  for (const bad of [proxy, revokedArray.proxy, new Proxy({}, { getPrototypeOf() { throw trap } })]) {
+  t.is(
+    t.throws(() =>
+      NativeValue.from(
+        new Proxy(
+          {},
+          {
+            ownKeys() {
+              throw trap
+            },
+          },
+        ),
+      ),
+    ),
+    trap,
+  )
+  t.is(
+    t.throws(() =>
+      NativeValue.from(
+        new Proxy(['a'], {
+          get() {
+            throw trap
+          },
+        }),
+      ),
+    ),
+    trap,
+  )
+  for (const bad of [
+    proxy,
+    revokedArray.proxy,
+    new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw trap
+        },
+      },
+    ),
+  ]) {
     const e = t.throws(() => new Keyspace().hset('h', bad as Record<string, string>))
     t.notRegex(String(e?.message), /Node-API/)
   }
@@ -180,7 +237,17 @@ test('revoked proxies and throwing traps give TypeErrors; the caller’s own exc
 // --- item 1: typed arrays whose own properties lie ---------------------------
 
 test('a typed array is copied by the lengths Node-API reports, never by its own byteLength', (t) => {
-  const kinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array]
+  const kinds = [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+  ]
   for (const Kind of kinds) {
     const a = new Kind(new ArrayBuffer(64), 8, 3)
     a.fill(7)
@@ -211,8 +278,12 @@ type Child = {
 
 function runChild(node: string, args: string[] = []): Promise<Child> {
   return new Promise((resolve, reject) =>
-    execFile(node, [...args, join(__dirname, 'fixtures', 'inputs-child.js')], { timeout: 60_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as Child),
+    execFile(
+      node,
+      [...args, join(__dirname, 'fixtures', 'inputs-child.js')],
+      { timeout: 60_000 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as Child),
     ),
   )
 }

@@ -7,7 +7,11 @@ import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Dropper, Keyspace, NativeValue, type KeyspaceOptions } from '../index'
 
-const WRONGTYPE = { instanceOf: Error, code: 'WRONGTYPE', message: 'WRONGTYPE Operation against a key holding the wrong kind of value' }
+const WRONGTYPE = {
+  instanceOf: Error,
+  code: 'WRONGTYPE',
+  message: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+}
 const OOM = { instanceOf: Error, code: 'OOM' }
 
 function err(message: string) {
@@ -39,12 +43,18 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
 
 test('options are checked: types, names, ranges', (t) => {
   t.throws(() => new Keyspace(null as never), { instanceOf: TypeError })
-  t.throws(() => new Keyspace({ maxmemory: 1 } as never), { instanceOf: TypeError, message: /unknown option 'maxmemory'/ })
+  t.throws(() => new Keyspace({ maxmemory: 1 } as never), {
+    instanceOf: TypeError,
+    message: /unknown option 'maxmemory'/,
+  })
   t.throws(() => new Keyspace({ maxMemory: -1 }), { instanceOf: RangeError })
   t.throws(() => new Keyspace({ maxMemory: 1.5 }), { instanceOf: RangeError })
   t.throws(() => new Keyspace({ maxMemory: '12xb' }), { instanceOf: RangeError, message: /maxMemory/ })
   t.throws(() => new Keyspace({ maxMemory: true } as never), { instanceOf: TypeError })
-  t.throws(() => new Keyspace({ evictionPolicy: 'allkeys-lfu' } as never), { instanceOf: RangeError, message: /allkeys-lru/ })
+  t.throws(() => new Keyspace({ evictionPolicy: 'allkeys-lfu' } as never), {
+    instanceOf: RangeError,
+    message: /allkeys-lru/,
+  })
   t.throws(() => new Keyspace({ evictionPolicy: 1 } as never), { instanceOf: TypeError })
   t.throws(() => new Keyspace({ lazyfree: { lazy: true } } as never), { instanceOf: TypeError })
   t.throws(() => new Keyspace({ lazyfree: { userDel: 'yes' } } as never), { instanceOf: TypeError })
@@ -180,8 +190,16 @@ test('mset takes an object, a Map or pairs; clears TTLs; last value wins', (t) =
   ks.set('a', 'old', { ex: 100 })
   ks.sadd('set', 'm')
   ks.mset({ a: '1', b: 2 })
-  ks.mset(new Map<string, string | number>([['c', '3'], ['set', 4]]))
-  ks.mset([['d', Buffer.from('4')], ['d', '5']])
+  ks.mset(
+    new Map<string, string | number>([
+      ['c', '3'],
+      ['set', 4],
+    ]),
+  )
+  ks.mset([
+    ['d', Buffer.from('4')],
+    ['d', '5'],
+  ])
   t.deepEqual(ks.mget('a', 'b', 'c', 'set', 'd'), ['1', '2', '3', '4', '5'])
   t.is(ks.ttl('a'), -1, 'MSET clears the TTL')
   t.is(ks.type('set'), 'string')
@@ -190,8 +208,18 @@ test('mset takes an object, a Map or pairs; clears TTLs; last value wins', (t) =
 test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t) => {
   const { ks } = fresh({ hz: 0 })
   ks.set('a', 'kept')
-  t.throws(() => ks.mset([['a', 'x'], ['b', {} as never]]), { instanceOf: TypeError, message: /values\[1\]/ })
-  t.throws(() => ks.mset([['a', 'x'], ['b']] as never), { instanceOf: TypeError, message: /entries\[1\].*\[key, value\] pair/ })
+  t.throws(
+    () =>
+      ks.mset([
+        ['a', 'x'],
+        ['b', {} as never],
+      ]),
+    { instanceOf: TypeError, message: /values\[1\]/ },
+  )
+  t.throws(() => ks.mset([['a', 'x'], ['b']] as never), {
+    instanceOf: TypeError,
+    message: /entries\[1\].*\[key, value\] pair/,
+  })
   t.throws(() => ks.mset([[1, 'x']] as never), { instanceOf: TypeError, message: /entries\[0\]\[0\]/ })
   t.throws(() => ks.mset('ab' as never), { instanceOf: TypeError, message: /expected a plain object, a Map/ })
   t.throws(() => ks.mset({}), { instanceOf: TypeError, message: 'mset needs at least one entry' })
@@ -282,7 +310,10 @@ test('scan refuses bad cursors and options', (t) => {
   t.throws(() => ks.scan(1.5), { instanceOf: RangeError })
   t.throws(() => ks.scan('0' as never), { instanceOf: TypeError })
   t.throws(() => ks.scan(0, { count: 0 }), { instanceOf: RangeError, message: /options.count is 0/ })
-  t.throws(() => ks.scan(0, { type: 'stream' as never }), { instanceOf: RangeError, message: /options.type is 'stream'/ })
+  t.throws(() => ks.scan(0, { type: 'stream' as never }), {
+    instanceOf: RangeError,
+    message: /options.type is 'stream'/,
+  })
   t.throws(() => ks.scan(0, { match: 1 as never }), { instanceOf: TypeError })
   t.throws(() => ks.scan(0, { cursor: 1 } as never), { instanceOf: TypeError, message: /unknown option 'cursor'/ })
   t.deepEqual(ks.scan(0), [0, []])
@@ -307,7 +338,10 @@ test('exists counts repeats; type names kinds; size counts keys', (t) => {
   ks.sadd('S', 'a')
   ks.zadd('z', 1, 'a')
   t.is(ks.exists('s', 's', 'nope', 'l'), 3)
-  t.deepEqual(['s', 'l', 'h', 'S', 'z', 'nope'].map((k) => ks.type(k)), ['string', 'list', 'hash', 'set', 'zset', 'none'])
+  t.deepEqual(
+    ['s', 'l', 'h', 'S', 'z', 'nope'].map((k) => ks.type(k)),
+    ['string', 'list', 'hash', 'set', 'zset', 'none'],
+  )
   t.is(ks.size, 5)
   t.throws(() => ks.exists(), { instanceOf: TypeError })
   t.throws(() => ks.exists('a', 2 as never), { instanceOf: TypeError, message: /keys\[1\]/ })
@@ -432,8 +466,24 @@ test('hashes, both hset forms', (t) => {
   t.is(ks.hset('h', 'a', '1'), 1)
   t.is(ks.hset('h', 'a', '2'), 0)
   t.is(ks.hset('h', { b: 2, c: 3 }), 2)
-  t.is(ks.hset('h', new Map<string, string>([['c', '30'], ['d', '4']])), 1)
-  t.is(ks.hset('h', [['e', '5'], ['e', '6']]), 1, 'a repeated field counts once')
+  t.is(
+    ks.hset(
+      'h',
+      new Map<string, string>([
+        ['c', '30'],
+        ['d', '4'],
+      ]),
+    ),
+    1,
+  )
+  t.is(
+    ks.hset('h', [
+      ['e', '5'],
+      ['e', '6'],
+    ]),
+    1,
+    'a repeated field counts once',
+  )
   t.deepEqual(ks.hgetall('h'), { a: '2', b: '2', c: '30', d: '4', e: '6' })
   t.is(ks.hget('h', 'c'), '30')
   t.is(ks.hget('h', 'zz'), null)
@@ -474,7 +524,10 @@ test('sorted sets', (t) => {
   t.is(ks.zadd('z', 2, 'b', 1, 'z', 2, 'a', -Infinity, 'm'), 4)
   t.is(ks.zadd('z', 10, 'q', 3, 'z'), 1)
   t.deepEqual(ks.zrange('z', 0, -1), ['m', 'a', 'b', 'z', 'q'])
-  t.deepEqual(ks.zrange('z', 0, 1, { withScores: true }), [['m', -Infinity], ['a', 2]])
+  t.deepEqual(ks.zrange('z', 0, 1, { withScores: true }), [
+    ['m', -Infinity],
+    ['a', 2],
+  ])
   t.deepEqual(ks.zrange('z', -2, -1, { withScores: false }), ['z', 'q'])
   t.is(ks.zscore('z', 'q'), 10)
   t.is(ks.zscore('z', 'nope'), null)
@@ -680,7 +733,9 @@ test('unlink, del, overwrite, expiry and eviction go through the dropper per swi
   t.is(await deferred(), 6, 'small values are freed inline')
   t.is(dropper.stats().inlineSmall >= 1, true)
 
-  const off = fresh({ lazyfree: { eviction: false, expire: false, serverDel: false, userDel: false, userFlush: false } })
+  const off = fresh({
+    lazyfree: { eviction: false, expire: false, serverDel: false, userDel: false, userFlush: false },
+  })
   off.ks.rpush('big', ...many(100))
   off.ks.del('big')
   off.ks.sadd('big', ...many(100))
@@ -744,7 +799,9 @@ test.serial('active expiry works in slices: a backlog is cleared over many short
   // A slice removes what fits in about a millisecond, never the whole
   // backlog: the event loop saw the size go down step by step.
   t.true(sizes.size > 20, `${sizes.size} distinct sizes`)
-  t.log(`${sizes.size} steps; event loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`)
+  t.log(
+    `${sizes.size} steps; event loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`,
+  )
 })
 
 test('close stops the keyspace and hands its keys to the dropper', async (t) => {
@@ -861,7 +918,13 @@ test('incrby with a number refuses a result past 2^53; with a bigint it is exact
 
 test('hgetall refuses to merge binary fields; hgetallMap keeps them apart', (t) => {
   const b = fresh({ returnBuffers: true }).ks as unknown as Keyspace<Buffer>
-  b.hset('h', new Map([[Buffer.from([0xff]), 'first'], [Buffer.from([0xfe]), 'second']]))
+  b.hset(
+    'h',
+    new Map([
+      [Buffer.from([0xff]), 'first'],
+      [Buffer.from([0xfe]), 'second'],
+    ]),
+  )
   t.is(b.hlen('h'), 2)
   const e = t.throws(() => b.hgetall('h'), { instanceOf: Error, code: 'ERR_LAZYFREE_FIELD_COLLISION' })
   t.regex(e.message, /<Buffer ff> and <Buffer fe>|<Buffer fe> and <Buffer ff>/)
@@ -869,19 +932,38 @@ test('hgetall refuses to merge binary fields; hgetallMap keeps them apart', (t) 
   const map: Map<Buffer, Buffer> = b.hgetallMap('h')
   t.is(map.size, 2)
   const entries = [...map].map(([f, v]) => [f.toString('hex'), v.toString()]).sort()
-  t.deepEqual(entries, [['fe', 'second'], ['ff', 'first']])
+  t.deepEqual(entries, [
+    ['fe', 'second'],
+    ['ff', 'first'],
+  ])
   // A string keyspace: { buffers: true } is the lossless read there too.
   const s = fresh().ks
-  s.hset('h', new Map<string | Buffer, string>([[Buffer.from([0xff]), 'first'], [Buffer.from([0xfe]), 'second'], ['plain', 'v']]))
+  s.hset(
+    'h',
+    new Map<string | Buffer, string>([
+      [Buffer.from([0xff]), 'first'],
+      [Buffer.from([0xfe]), 'second'],
+      ['plain', 'v'],
+    ]),
+  )
   t.throws(() => s.hgetall('h'), { code: 'ERR_LAZYFREE_FIELD_COLLISION' })
   t.throws(() => s.hgetallMap('h'), { code: 'ERR_LAZYFREE_FIELD_COLLISION' })
   const raw: Map<Buffer, Buffer> = s.hgetallMap('h', { buffers: true })
   t.is(raw.size, 3)
   t.true([...raw.values()].every((v) => Buffer.isBuffer(v)))
   // Fields that decode without collision are unchanged, binary or not.
-  s.hset('one', new Map<string | Buffer, string>([[Buffer.from([0xff]), 'x'], ['a', 'y']]))
+  s.hset(
+    'one',
+    new Map<string | Buffer, string>([
+      [Buffer.from([0xff]), 'x'],
+      ['a', 'y'],
+    ]),
+  )
   t.deepEqual(s.hgetall('one'), { '\uFFFD': 'x', a: 'y' })
-  t.deepEqual([...s.hgetallMap('one')].sort(), [['a', 'y'], ['\uFFFD', 'x']])
+  t.deepEqual([...s.hgetallMap('one')].sort(), [
+    ['a', 'y'],
+    ['\uFFFD', 'x'],
+  ])
   t.deepEqual(s.hgetallMap('missing'), new Map())
   t.throws(() => s.hgetallMap('h', { buffers: 1 } as never), { instanceOf: TypeError })
 })
@@ -930,7 +1012,10 @@ test('get and set refuse a key with a lone surrogate, naming it, and accept a re
   const lone = { instanceOf: TypeError, message: /^key is a string with a lone surrogate at index 1 .*well-formed/ }
   t.throws(() => ks.set('a\ud800b', 'v'), lone)
   t.throws(() => ks.get('a\udc00b'), lone)
-  t.throws(() => ks.set('x\ud83d', 'v'), { instanceOf: TypeError, message: /^key is a string with a lone surrogate at index 1 / })
+  t.throws(() => ks.set('x\ud83d', 'v'), {
+    instanceOf: TypeError,
+    message: /^key is a string with a lone surrogate at index 1 /,
+  })
   t.is(ks.size, 0, 'a refused set changed nothing')
   // The UTF-8 of a lone surrogate and of U+FFFD are the same bytes: only the first is refused.
   t.true(ks.set('a\ufffdb', 'v'))

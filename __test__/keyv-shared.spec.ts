@@ -39,7 +39,11 @@ test('a value set through Keyv in one thread is read through Keyv in another', a
   const worker = await run({ job: 'set', name, entries: [['from-worker', { n: 2 }]] })
   t.not(worker.threadId, 0)
   t.deepEqual(await keyv.get('from-worker'), { n: 2 })
-  const other = await run<Reply & { values: unknown[] }>({ job: 'get', name, keys: ['from-main', 'from-worker', 'none'] })
+  const other = await run<Reply & { values: unknown[] }>({
+    job: 'get',
+    name,
+    keys: ['from-main', 'from-worker', 'none'],
+  })
   t.deepEqual(other.values, [{ n: 1, tags: ['a'] }, { n: 2 }, null])
   // Keyv's keys, as stored in the keyspace everyone shares.
   t.deepEqual(ks.keys('*').sort(), ['keyv:from-main', 'keyv:from-worker'])
@@ -52,7 +56,15 @@ test('a TTL set in a worker is the keyspace TTL every thread sees', async (t) =>
   const ks = Keyspace.open(name)
   const keyv = createKeyv(Keyspace.open(name))
   const start = Date.now()
-  await run({ job: 'set', name, entries: [['short', 'gone soon', 1000], ['medium', 'a minute', 60_000], ['long', 'stays']] })
+  await run({
+    job: 'set',
+    name,
+    entries: [
+      ['short', 'gone soon', 1000],
+      ['medium', 'a minute', 60_000],
+      ['long', 'stays'],
+    ],
+  })
   const pttl = ks.pttl('keyv:medium')
   t.true(pttl > 0 && pttl <= 60_000, `pttl ${pttl}`)
   t.is(ks.pttl('keyv:long'), -1)
@@ -76,7 +88,15 @@ test('namespaces keep apart across threads, and clear removes only its own', asy
   const sessions = createKeyv(ks, { namespace: 'sessions' })
   ks.set('plain', 'not a Keyv entry')
   await sessions.set('k', 'session value')
-  await run({ job: 'set', name, namespace: 'pages', entries: [['k', 'page value'], ['other', 'page 2']] })
+  await run({
+    job: 'set',
+    name,
+    namespace: 'pages',
+    entries: [
+      ['k', 'page value'],
+      ['other', 'page 2'],
+    ],
+  })
   t.is(await sessions.get('k'), 'session value')
   await run({ job: 'clear', name, namespace: 'pages' })
   t.deepEqual(ks.keys('*').sort(), ['plain', 'sessions:k'])
@@ -135,7 +155,11 @@ test('a read racing a writer that changes the kind of value never misses or thro
   await store.set('k', 'text')
   const [, reader] = await Promise.all([
     run({ job: 'flip', name, key: 'k', n: 20_000 }),
-    run<Reply & { reads: number; bad: number; firstBad: string | null; errors: number; firstError: string | null }>({ job: 'readFlips', name, key: 'k' }),
+    run<Reply & { reads: number; bad: number; firstBad: string | null; errors: number; firstError: string | null }>({
+      job: 'readFlips',
+      name,
+      key: 'k',
+    }),
   ])
   t.true(reader.reads > 0)
   t.deepEqual(
@@ -200,20 +224,30 @@ test("a piscina pool of 5 shares one Keyv store: createKeyv(Keyspace.open('cache
     t.is(cache.size, 100)
     // cache-manager over the shared L1: computed in one thread, then found
     // by every other one.
-    const first: Reply & { value: { computedBy: number } } = await pool.run({ job: 'wrap', name: 'cache', key: 'report' })
+    const first: Reply & { value: { computedBy: number } } = await pool.run({
+      job: 'wrap',
+      name: 'cache',
+      key: 'report',
+    })
     t.is(first.value.computedBy, first.threadId)
     const later: Array<Reply & { value: { computedBy: number } }> = await Promise.all(
       Array.from({ length: 10 }, () => pool.run({ job: 'wrap', name: 'cache', key: 'report' })),
     )
     for (const r of later) t.deepEqual(r.value, first.value)
-    t.true(later.some((r) => r.threadId !== first.threadId), 'some wrap ran in another thread')
+    t.true(
+      later.some((r) => r.threadId !== first.threadId),
+      'some wrap ran in another thread',
+    )
     t.true(cache.pttl('keyv:report') > 0)
   } finally {
     await pool.destroy()
   }
   // The pool's threads have ended; the main thread's handles kept the cache.
   t.is(cache.size, 101)
-  t.deepEqual(await keyv.get(['user:0', 'user:99']), [{ i: 0, at: 'worker' }, { i: 99, at: 'worker' }])
+  t.deepEqual(await keyv.get(['user:0', 'user:99']), [
+    { i: 0, at: 'worker' },
+    { i: 99, at: 'worker' },
+  ])
   cache.close()
   keyv.store.keyspace.close()
   // Every handle is gone (the pool's threads ended): the name is free.

@@ -40,10 +40,13 @@ test('with serialization off, values come back as they went in', async (t) => {
   const store = keyv.store as KeyvLazyfree
   t.true(store.keyspace.pttl('keyv:v0') > 9_000, 'a non-string value keeps its TTL')
   // A function cannot be copied: a clear error, and nothing is stored.
-  await t.throwsAsync(store.set('keyv:fn', () => 1), {
-    instanceOf: TypeError,
-    message: /value at 'keyv:fn' cannot be stored: \(\) ?=> ?1 could not be cloned/,
-  })
+  await t.throwsAsync(
+    store.set('keyv:fn', () => 1),
+    {
+      instanceOf: TypeError,
+      message: /value at 'keyv:fn' cannot be stored: \(\) ?=> ?1 could not be cloned/,
+    },
+  )
   t.is(store.keyspace.exists('keyv:fn'), 0)
 })
 
@@ -105,7 +108,10 @@ test('setMany writes plain entries in one mset and timed ones with their TTL', a
   t.deepEqual(await store.getMany(['a', 'b', 'c', 'd']), ['3', '2', { x: 1 }, undefined])
   t.is(ks.pttl('a'), -1, 'the plain write cleared the old TTL')
   t.true(ks.pttl('b') > 4000)
-  await t.throwsAsync(store.setMany([{ key: 'z', value: 'v', ttl: -1 }]), { instanceOf: RangeError, message: /entries\[0\]\.ttl/ })
+  await t.throwsAsync(store.setMany([{ key: 'z', value: 'v', ttl: -1 }]), {
+    instanceOf: RangeError,
+    message: /entries\[0\]\.ttl/,
+  })
   t.is(ks.exists('z'), 0)
   t.true(await store.deleteMany(['a', 'b']))
   t.false(await store.deleteMany(['c', 'nope']), 'not every key existed')
@@ -142,7 +148,10 @@ test('the iterator yields every entry present throughout while others come and g
   for (let i = 0; i < 1000; i++) {
     if (!removed.has(`old${i}`)) t.is(seen.get(`old${i}`), i, `old${i}`)
   }
-  t.false([...seen.keys()].some((k) => k.startsWith('x')), 'no key of another namespace')
+  t.false(
+    [...seen.keys()].some((k) => k.startsWith('x')),
+    'no key of another namespace',
+  )
   t.true(removed.size > 50)
 })
 

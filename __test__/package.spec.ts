@@ -36,9 +36,18 @@ const required = [
   'prometheus.js',
   'prometheus.mjs',
   'prometheus.d.ts',
-  ...['brand', 'checks', 'dropper', 'errors', 'expiry', 'keyspace-options', 'keyspace', 'loader', 'native-value', 'types'].flatMap(
-    (m) => [`src/${m}.js`, `src/${m}.d.ts`],
-  ),
+  ...[
+    'brand',
+    'checks',
+    'dropper',
+    'errors',
+    'expiry',
+    'keyspace-options',
+    'keyspace',
+    'loader',
+    'native-value',
+    'types',
+  ].flatMap((m) => [`src/${m}.js`, `src/${m}.d.ts`]),
   'README.md',
   'LICENSE',
   'scripts/build-from-source.js',
@@ -58,7 +67,11 @@ test('the tarball holds the facade, types, loader, README, LICENSE and the build
 
 test('the tarball holds nothing else', (t) => {
   const allowed = (f: string) => required.includes(f) || /^crate\/.+\.rs$/.test(f)
-  t.deepEqual(files.filter((f) => !allowed(f)), [], 'unexpected files in npm pack')
+  t.deepEqual(
+    files.filter((f) => !allowed(f)),
+    [],
+    'unexpected files in npm pack',
+  )
 })
 
 test('no build outputs, tests, benchmarks or TypeScript sources are packed', (t) => {

@@ -90,14 +90,23 @@ test('only the groups with sources are registered', async (t) => {
 test('bad registries and sources are refused, registering nothing', (t) => {
   const registry = new Registry()
   const ks = new Keyspace({ hz: 0 })
-  t.throws(() => registerMetrics({} as never, {}), { instanceOf: TypeError, message: /registry is an instance of Object; expected a prom-client Registry/ })
+  t.throws(() => registerMetrics({} as never, {}), {
+    instanceOf: TypeError,
+    message: /registry is an instance of Object; expected a prom-client Registry/,
+  })
   t.throws(() => registerMetrics(registry, null as never), { instanceOf: TypeError, message: /sources is null/ })
-  t.throws(() => registerMetrics(registry, { dropers: {} } as never), { instanceOf: TypeError, message: /unknown source 'dropers'/ })
+  t.throws(() => registerMetrics(registry, { dropers: {} } as never), {
+    instanceOf: TypeError,
+    message: /unknown source 'dropers'/,
+  })
   t.throws(() => registerMetrics(registry, { keyspaces: { a: ks, b: {} as never } }), {
     instanceOf: TypeError,
     message: "sources.keyspaces['b'] is an instance of Object; expected a Keyspace",
   })
-  t.throws(() => registerMetrics(registry, { droppers: [] as never }), { instanceOf: TypeError, message: /sources.droppers is an array/ })
+  t.throws(() => registerMetrics(registry, { droppers: [] as never }), {
+    instanceOf: TypeError,
+    message: /sources.droppers is an array/,
+  })
   t.is(registry.getMetricsAsArray().length, 0)
   registerMetrics(registry, { keyspaces: { a: ks } })
   t.throws(() => registerMetrics(registry, { keyspaces: { b: ks } }), {

@@ -67,7 +67,10 @@ function zsetModel(entries: Array<readonly [Scalar, number]>): Array<[string, nu
 /** Whether a string is well-formed UTF-16 (no lone surrogate). */
 const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
 /** Strings mixing lone surrogates with text; those with one are refused (below). */
-const surrogateStrings = fc.string({ unit: fc.constantFrom('\uD800', '\uDFFF', 'a', 'é', '\uFFFD', '\u0000'), maxLength: 6 })
+const surrogateStrings = fc.string({
+  unit: fc.constantFrom('\uD800', '\uDFFF', 'a', 'é', '\uFFFD', '\u0000'),
+  maxLength: 6,
+})
 const strings = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 8 }).filter(wellFormed),
@@ -99,7 +102,10 @@ const binaries = fc.tuple(bytes, fc.nat(6)).map(([u8, kind]): Scalar => {
 const scalars: fc.Arbitrary<Scalar> = fc.oneof(strings, numbers, fc.bigInt(), binaries)
 /** Scalars whose UTF-8 text is exact (no invalid bytes): for comparing decoded output. */
 const textScalars: fc.Arbitrary<Scalar> = fc.oneof(fc.string({ maxLength: 12 }), numbers, fc.bigInt())
-const objectKeys = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', '0', '1e3', 'two words', 'é'))
+const objectKeys = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.constantFrom('__proto__', 'constructor', '0', '1e3', 'two words', 'é'),
+)
 
 // --- round trips -----------------------------------------------------------------
 
@@ -121,20 +127,29 @@ test('scalars round-trip: UTF-8 text, String(n), bytes copied exactly', (t) => {
 
 test('a string with a lone surrogate is refused with a TypeError, never stored as U+FFFD', (t) => {
   fc.assert(
-    fc.property(surrogateStrings.filter((s) => !wellFormed(s)), fc.nat(3), (bad, i) => {
-      const items: Scalar[] = ['a', 'b', 'c']
-      items.splice(i, 0, bad)
-      throws(() => NativeValue.from(bad), (e: Error) => e instanceof TypeError && e.message.startsWith('value is a string with a lone surrogate'))
-      throws(
-        () => NativeValue.from(items),
-        (e: Error) => e instanceof TypeError && e.message.startsWith(`value[${Math.min(i, 3)}] is a string with a lone surrogate`),
-      )
-      const ks = new Keyspace()
-      throws(() => ks.set(bad, 'v'), TypeError)
-      throws(() => ks.set('k', bad), TypeError)
-      deepStrictEqual(ks.size, 0)
-      ks.close()
-    }),
+    fc.property(
+      surrogateStrings.filter((s) => !wellFormed(s)),
+      fc.nat(3),
+      (bad, i) => {
+        const items: Scalar[] = ['a', 'b', 'c']
+        items.splice(i, 0, bad)
+        throws(
+          () => NativeValue.from(bad),
+          (e: Error) => e instanceof TypeError && e.message.startsWith('value is a string with a lone surrogate'),
+        )
+        throws(
+          () => NativeValue.from(items),
+          (e: Error) =>
+            e instanceof TypeError &&
+            e.message.startsWith(`value[${Math.min(i, 3)}] is a string with a lone surrogate`),
+        )
+        const ks = new Keyspace()
+        throws(() => ks.set(bad, 'v'), TypeError)
+        throws(() => ks.set('k', bad), TypeError)
+        deepStrictEqual(ks.size, 0)
+        ks.close()
+      },
+    ),
     params(),
   )
   t.pass()
@@ -146,7 +161,10 @@ test('arrays (and any iterable, for list()) round-trip as lists, in order', (t) 
       for (const v of [NativeValue.from(items), NativeValue.list(items), NativeValue.list(items.values())]) {
         deepStrictEqual(v.kind, 'list')
         deepStrictEqual(v.length, items.length)
-        deepStrictEqual((v.toJS('buffer') as Buffer[]).map(hex), items.map((s) => hex(bytesOf(s))))
+        deepStrictEqual(
+          (v.toJS('buffer') as Buffer[]).map(hex),
+          items.map((s) => hex(bytesOf(s))),
+        )
         deepStrictEqual(v.toJS(), items.map(text))
       }
     }),
@@ -159,7 +177,11 @@ test('Sets round-trip as sets: members equal as bytes collapse', (t) => {
   fc.assert(
     fc.property(fc.array(scalars, { maxLength: 40 }), (members) => {
       const unique = distinct(members)
-      for (const v of [NativeValue.from(new Set(members)), NativeValue.set(members), NativeValue.set(new Set(members))]) {
+      for (const v of [
+        NativeValue.from(new Set(members)),
+        NativeValue.set(members),
+        NativeValue.set(new Set(members)),
+      ]) {
         deepStrictEqual(v.kind, 'set')
         deepStrictEqual(v.length, unique.length)
         const out = v.toJS('buffer') as Set<Buffer>
@@ -202,7 +224,11 @@ test('Maps, plain objects and pair lists round-trip as hashes (Map out, last val
         deepStrictEqual(out instanceof Map, true)
         deepStrictEqual(
           new Map([...out].sort()),
-          new Map(Object.entries(object).map(([k, x]): [string, string] => [text(k), text(x)]).sort()),
+          new Map(
+            Object.entries(object)
+              .map(([k, x]): [string, string] => [text(k), text(x)])
+              .sort(),
+          ),
         )
       },
     ),
@@ -219,10 +245,16 @@ test('zsets round-trip in Redis order (score, then member bytes), a repeated mem
       const model = zsetModel(entries)
       deepStrictEqual(v.kind, 'zset')
       deepStrictEqual(v.length, model.length)
-      const out = (v.toJS('buffer') as Array<[Buffer, number]>).map(([m, s]): [string, number] => [hex(m), s === 0 ? 0 : s])
+      const out = (v.toJS('buffer') as Array<[Buffer, number]>).map(([m, s]): [string, number] => [
+        hex(m),
+        s === 0 ? 0 : s,
+      ])
       deepStrictEqual(out, model)
       const decoded = (v.toJS() as Array<[string, number]>).map(([m]) => m)
-      deepStrictEqual(decoded, model.map(([m]) => Buffer.from(m, 'hex').toString('utf8')))
+      deepStrictEqual(
+        decoded,
+        model.map(([m]) => Buffer.from(m, 'hex').toString('utf8')),
+      )
     }),
     params(),
   )
@@ -282,7 +314,20 @@ const invalidCases: fc.Arbitrary<Case> = fc
     fc.array(textScalars, { maxLength: 8 }),
     fc.nat(),
     bad,
-    fc.constantFrom('array', 'list', 'hole', 'set', 'setArray', 'mapValue', 'mapKey', 'object', 'pairValue', 'zsetScore', 'zsetMember', 'top'),
+    fc.constantFrom(
+      'array',
+      'list',
+      'hole',
+      'set',
+      'setArray',
+      'mapValue',
+      'mapKey',
+      'object',
+      'pairValue',
+      'zsetScore',
+      'zsetMember',
+      'top',
+    ),
     fc.uniqueArray(fc.string({ unit: 'grapheme-ascii', maxLength: 6 }), { minLength: 1, maxLength: 6 }),
   )
   .map(([good, n, b, shape, keys]): Case => {
@@ -344,7 +389,8 @@ const invalidCases: fc.Arbitrary<Case> = fc
       }
       default: {
         // At the top, an array, a plain object and a Map are values; anything else is not.
-        const top = b.value !== null && typeof b.value === 'object' && !(b.value instanceof Date || b.value instanceof Thing)
+        const top =
+          b.value !== null && typeof b.value === 'object' && !(b.value instanceof Date || b.value instanceof Thing)
         return { input: top ? Symbol('top') : b.value, path: 'value', call: from }
       }
     }
@@ -417,9 +463,7 @@ type KeyspaceLike = Record<string, (...args: unknown[]) => unknown> & {
   keys(pattern?: string): string[]
   close(): void
 }
-const Keyspace = (lazyfree as Record<string, unknown>).Keyspace as
-  | (new (options?: object) => KeyspaceLike)
-  | undefined
+const Keyspace = (lazyfree as Record<string, unknown>).Keyspace as (new (options?: object) => KeyspaceLike) | undefined
 
 const KEYS = ['', 'a', 'b', 'list', 'hash', 'set', 'zset', 'str', 'n', '\u0000bin\u0001', '\uD800', 'ключ', 'a b*']
 const wrong = fc.constantFrom<unknown>(
@@ -450,10 +494,7 @@ const member = fc.oneof(
   { weight: 6, arbitrary: fc.oneof(fc.constantFrom('x', 'y', 'z', '', '\u0000'), fc.integer({ min: -3, max: 3 })) },
   { weight: 1, arbitrary: fc.oneof(fc.constant(Buffer.from([0xff, 0])), wrong) },
 )
-const count = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: -5, max: 5 }) },
-  { weight: 1, arbitrary: wrong },
-)
+const count = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -5, max: 5 }) }, { weight: 1, arbitrary: wrong })
 /** TTLs: long ones (nothing expires while a case runs), or malformed / non-positive ones. */
 const ttl = fc.oneof(fc.integer({ min: 60_000, max: 10_000_000 }), fc.constantFrom(-1, 0, -1e9), wrong)
 const setOptions = fc.oneof(
@@ -468,21 +509,66 @@ const setOptions = fc.oneof(
 /** [method, arguments] pairs: mostly plausible, often malformed. */
 const commands: fc.Arbitrary<[string, unknown[]]> = fc.oneof(
   fc.tuple(fc.constant('set'), fc.tuple(key, member, setOptions)),
-  fc.tuple(fc.constantFrom('get', 'strlen', 'lpop', 'rpop', 'llen', 'hgetall', 'hlen', 'smembers', 'scard', 'zcard', 'type', 'ttl', 'pttl', 'persist', 'takeValue'), fc.tuple(key)),
+  fc.tuple(
+    fc.constantFrom(
+      'get',
+      'strlen',
+      'lpop',
+      'rpop',
+      'llen',
+      'hgetall',
+      'hlen',
+      'smembers',
+      'scard',
+      'zcard',
+      'type',
+      'ttl',
+      'pttl',
+      'persist',
+      'takeValue',
+    ),
+    fc.tuple(key),
+  ),
   fc.tuple(fc.constant('incrby'), fc.tuple(key, count)),
   fc.tuple(fc.constant('append'), fc.tuple(key, member)),
-  fc.tuple(fc.constantFrom('lpush', 'rpush', 'sadd', 'srem', 'hdel', 'zrem'), fc.tuple(key).chain(([k]) => fc.array(member, { maxLength: 4 }).map((ms) => [k, ...ms]))),
+  fc.tuple(
+    fc.constantFrom('lpush', 'rpush', 'sadd', 'srem', 'hdel', 'zrem'),
+    fc.tuple(key).chain(([k]) => fc.array(member, { maxLength: 4 }).map((ms) => [k, ...ms])),
+  ),
   fc.tuple(fc.constantFrom('lrange', 'zrange'), fc.tuple(key, count, count)),
   fc.tuple(fc.constant('lindex'), fc.tuple(key, count)),
-  fc.tuple(fc.constant('hset'), fc.oneof(fc.tuple(key, member, member), fc.tuple(key, fc.constantFrom<unknown>({ f: 'v', g: 1 }, new Map([['f', 'v']]), { f: null }, {}, [['f', 'v']], 'f')), fc.tuple(key))),
+  fc.tuple(
+    fc.constant('hset'),
+    fc.oneof(
+      fc.tuple(key, member, member),
+      fc.tuple(
+        key,
+        fc.constantFrom<unknown>({ f: 'v', g: 1 }, new Map([['f', 'v']]), { f: null }, {}, [['f', 'v']], 'f'),
+      ),
+      fc.tuple(key),
+    ),
+  ),
   fc.tuple(fc.constantFrom('hget', 'hexists', 'sismember', 'zscore'), fc.tuple(key, member)),
-  fc.tuple(fc.constant('zadd'), fc.tuple(key).chain(([k]) => fc.array(fc.oneof(count, member, fc.double()), { minLength: 0, maxLength: 5 }).map((rest) => [k, ...rest]))),
+  fc.tuple(
+    fc.constant('zadd'),
+    fc
+      .tuple(key)
+      .chain(([k]) =>
+        fc.array(fc.oneof(count, member, fc.double()), { minLength: 0, maxLength: 5 }).map((rest) => [k, ...rest]),
+      ),
+  ),
   fc.tuple(fc.constant('zincrby'), fc.tuple(key, fc.oneof(count, fc.double()), member)),
   fc.tuple(fc.constantFrom('exists', 'del', 'unlink'), fc.array(key, { maxLength: 3 })),
   fc.tuple(fc.constant('rename'), fc.tuple(key, key)),
-  fc.tuple(fc.constant('keys'), fc.oneof(fc.constant([] as unknown[]), fc.tuple(fc.oneof(fc.constantFrom('*', 'a*', '[', '\\', '?'), wrong)))),
+  fc.tuple(
+    fc.constant('keys'),
+    fc.oneof(fc.constant([] as unknown[]), fc.tuple(fc.oneof(fc.constantFrom('*', 'a*', '[', '\\', '?'), wrong))),
+  ),
   fc.tuple(fc.constantFrom('expire', 'pexpire'), fc.tuple(key, ttl)),
-  fc.tuple(fc.constant('flush'), fc.tuple(fc.constantFrom<unknown>({ async: 'yes' }, { bogus: true }, null, 1, 'async'))),
+  fc.tuple(
+    fc.constant('flush'),
+    fc.tuple(fc.constantFrom<unknown>({ async: 'yes' }, { bogus: true }, null, 1, 'async')),
+  ),
   fc.tuple(fc.constant('setValue'), fc.tuple(key, fc.constantFrom<unknown>('value', null, { kind: 'list' }))),
 )
 
@@ -519,43 +605,50 @@ function acceptable(error: unknown): boolean {
   return error instanceof Error && typeof code === 'string' && /^(WRONGTYPE|ERR|OOM|NOTINTEGER|EXECABORT)$/.test(code)
 }
 
-;(Keyspace ? test : test.skip)('random keyspace commands with malformed arguments: refused ones throw a contract error and change nothing', async (t) => {
-  const KS = Keyspace!
-  const runs = Math.max(20, Math.floor(RUNS / 2))
-  let refused = 0
-  let succeeded = 0
-  await fc.assert(
-    fc.asyncProperty(fc.array(commands, { minLength: 1, maxLength: 40 }), fc.boolean(), async (sequence, limited) => {
-      const dropper = new Dropper({ capacity: 4, threshold: 2 })
-      const ks = new KS({ dropper, hz: 0, ...(limited ? { maxMemory: 4096, evictionPolicy: 'noeviction' } : {}) })
-      try {
-        for (const [name, args] of sequence) {
-          await dropper.drain()
-          const before = snapshot(ks, dropper)
-          try {
-            ks[name](...args)
-            succeeded++
-          } catch (error) {
-            refused++
-            if (!acceptable(error)) {
-              throw new Error(`${name}(${args.map((a) => String(a)).join(', ')}) threw ${String(error)} (${(error as { code?: string })?.code})`)
-            }
+;(Keyspace ? test : test.skip)(
+  'random keyspace commands with malformed arguments: refused ones throw a contract error and change nothing',
+  async (t) => {
+    const KS = Keyspace!
+    const runs = Math.max(20, Math.floor(RUNS / 2))
+    let refused = 0
+    let succeeded = 0
+    await fc.assert(
+      fc.asyncProperty(fc.array(commands, { minLength: 1, maxLength: 40 }), fc.boolean(), async (sequence, limited) => {
+        const dropper = new Dropper({ capacity: 4, threshold: 2 })
+        const ks = new KS({ dropper, hz: 0, ...(limited ? { maxMemory: 4096, evictionPolicy: 'noeviction' } : {}) })
+        try {
+          for (const [name, args] of sequence) {
             await dropper.drain()
-            const after = snapshot(ks, dropper)
+            const before = snapshot(ks, dropper)
             try {
-              deepStrictEqual(after, before)
-            } catch {
-              throw new Error(`${name}(${args.map((a) => String(a)).join(', ')}) threw ${String(error)} but changed the keyspace`)
+              ks[name](...args)
+              succeeded++
+            } catch (error) {
+              refused++
+              if (!acceptable(error)) {
+                throw new Error(
+                  `${name}(${args.map((a) => String(a)).join(', ')}) threw ${String(error)} (${(error as { code?: string })?.code})`,
+                )
+              }
+              await dropper.drain()
+              const after = snapshot(ks, dropper)
+              try {
+                deepStrictEqual(after, before)
+              } catch {
+                throw new Error(
+                  `${name}(${args.map((a) => String(a)).join(', ')}) threw ${String(error)} but changed the keyspace`,
+                )
+              }
             }
           }
+        } finally {
+          ks.close()
+          await dropper.close()
         }
-      } finally {
-        ks.close()
-        await dropper.close()
-      }
-    }),
-    params(runs),
-  )
-  t.log(`${succeeded} commands succeeded, ${refused} were refused`)
-  t.true(refused > 0 && succeeded > 0)
-})
+      }),
+      params(runs),
+    )
+    t.log(`${succeeded} commands succeeded, ${refused} were refused`)
+    t.true(refused > 0 && succeeded > 0)
+  },
+)

@@ -94,9 +94,15 @@ test("a shared keyspace's get, set and mget take the fast functions and see othe
   t.deepEqual(mine, { ksGet: 0, ksSet: 1, ksMget: 0 })
   t.deepEqual(calls, { ksGet: 1, ksSet: 0, ksMget: 1 })
   // The fast path's input rules hold for a shared keyspace too.
-  t.throws(() => ks.get('a\ud800b'), { instanceOf: TypeError, message: /^key is a string with a lone surrogate at index 1 / })
+  t.throws(() => ks.get('a\ud800b'), {
+    instanceOf: TypeError,
+    message: /^key is a string with a lone surrogate at index 1 /,
+  })
   t.throws(() => ks.set('a\ud800b', 'v'), { instanceOf: TypeError, message: /^key is a string with a lone surrogate/ })
-  t.throws(() => ks.mget('ok', 'a\ud800b'), { instanceOf: TypeError, message: /^keys\[1\] is a string with a lone surrogate/ })
+  t.throws(() => ks.mget('ok', 'a\ud800b'), {
+    instanceOf: TypeError,
+    message: /^keys\[1\] is a string with a lone surrogate/,
+  })
   t.throws(() => ks.set('k', { no: 'scalar' } as never), { instanceOf: TypeError, message: /^value is / })
   t.is(ks.size, 2, 'refused commands changed nothing')
   ks.close()
@@ -329,7 +335,13 @@ test('a shared keyspace has the same commands: scan across shards, exact incrby,
     t.is(ks.get('n'), '9007199254740991', 'the refused incrby changed nothing')
     t.is(ks.incrby('n', 1n), 9007199254740992n)
     // Two binary fields that decode to one string are never merged.
-    ks.hset('h', new Map([[Buffer.from([0xff]), 'a'], [Buffer.from([0xfe]), 'b']]))
+    ks.hset(
+      'h',
+      new Map([
+        [Buffer.from([0xff]), 'a'],
+        [Buffer.from([0xfe]), 'b'],
+      ]),
+    )
     t.throws(() => ks.hgetall('h'), { code: 'ERR_LAZYFREE_FIELD_COLLISION' })
     t.is(ks.hgetallMap('h', { buffers: true }).size, 2)
   } finally {

@@ -17,7 +17,8 @@ import type { Keyv } from 'keyv'
 import { createKeyv, KeyvLazyfree } from '../keyv'
 
 const HAVE_REDIS = !spawnSync('redis-server', ['--version']).error
-const INSTALL = 'redis-server is not on PATH; install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)'
+const INSTALL =
+  'redis-server is not on PATH; install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,7 +51,9 @@ let url = ''
 test.before(async () => {
   if (!HAVE_REDIS) return
   const port = await freePort()
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   const deadline = Date.now() + 10_000
   for (;;) {
     try {

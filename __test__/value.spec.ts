@@ -80,14 +80,21 @@ test('strings of every length around internal buffer sizes keep all their bytes,
   for (const unit of ['a', 'é', '日', '🎉']) {
     for (let bytes = 240; bytes <= 270; bytes++) {
       const s = unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit)))
-      t.deepEqual(NativeValue.from(s).toJS('buffer'), Buffer.from(s, 'utf8'), `${Buffer.byteLength(s)} bytes of ${unit}`)
+      t.deepEqual(
+        NativeValue.from(s).toJS('buffer'),
+        Buffer.from(s, 'utf8'),
+        `${Buffer.byteLength(s)} bytes of ${unit}`,
+      )
     }
   }
   const big = '🎉x'.repeat(100_000)
   t.is(NativeValue.from(big).toJS(), big)
   // A lone surrogate has no UTF-8 form: refused, never replaced with U+FFFD
   // (two distinct strings would become the same bytes).
-  t.throws(() => NativeValue.from('a\uD800b'), { instanceOf: TypeError, message: /^value is a string with a lone surrogate at index 1/ })
+  t.throws(() => NativeValue.from('a\uD800b'), {
+    instanceOf: TypeError,
+    message: /^value is a string with a lone surrogate at index 1/,
+  })
   t.deepEqual(NativeValue.from('a\uFFFDb').toJS('buffer'), Buffer.from('a\uFFFDb', 'utf8'), 'a real U+FFFD is kept')
 })
 
@@ -157,7 +164,10 @@ test('Buffers, every TypedArray, DataViews and ArrayBuffers are copied byte for 
     t.deepEqual(v.toJS('buffer'), expected, name)
     t.is(v.memoryUsage, 16 + expected.length, name)
     // A copy: changing the source afterwards changes nothing inside.
-    const view = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+    const view =
+      input instanceof ArrayBuffer
+        ? new Uint8Array(input)
+        : new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
     view.fill(0x5a)
     t.deepEqual(v.toJS('buffer'), expected, `${name} after the source changed`)
   }
@@ -180,7 +190,10 @@ test('an array becomes a list, order kept, each element by the scalar rules', (t
   t.is(v.kind, 'list')
   t.is(v.length, items.length)
   t.deepEqual(v.toJS('buffer'), items.map(bytesOf))
-  t.deepEqual(v.toJS(), items.map((i) => utf8(bytesOf(i))))
+  t.deepEqual(
+    v.toJS(),
+    items.map((i) => utf8(bytesOf(i))),
+  )
   t.is(v.memoryUsage, memory.list(items))
   t.deepEqual(NativeValue.from([]).toJS(), [])
   t.is(NativeValue.from([]).memoryUsage, memory.list([]))
@@ -233,7 +246,9 @@ test('a plain object (Object.prototype or null prototype) becomes a hash of its 
   t.is(v.kind, 'hash')
   t.deepEqual(
     [...(v.toJS() as Map<string, string>)].sort(),
-    Object.entries(record).map(([k, val]) => [k, utf8(bytesOf(val))]).sort(),
+    Object.entries(record)
+      .map(([k, val]) => [k, utf8(bytesOf(val))])
+      .sort(),
   )
   t.is(v.memoryUsage, memory.hash(Object.entries(record)))
 
@@ -255,7 +270,14 @@ function* generate<T>(items: T[]): Generator<T> {
 }
 
 test('NativeValue.string takes any one scalar', (t) => {
-  for (const s of ['text', Buffer.from([0, 255]), new Float64Array([2.5]), new ArrayBuffer(3), 12.25, 99n] as Scalar[]) {
+  for (const s of [
+    'text',
+    Buffer.from([0, 255]),
+    new Float64Array([2.5]),
+    new ArrayBuffer(3),
+    12.25,
+    99n,
+  ] as Scalar[]) {
     const v = NativeValue.string(s)
     t.is(v.kind, 'string')
     t.deepEqual(v.toJS('buffer'), bytesOf(s))
@@ -271,7 +293,10 @@ test('NativeValue.list takes an array or any iterable, in order', (t) => {
   t.deepEqual(NativeValue.list(new Set(items)).toJS(), [...new Set(items)])
   t.deepEqual(NativeValue.list(new Map(items.map((i, n) => [i, n])).keys()).toJS(), [...new Set(items)])
   t.is(NativeValue.list(generate(items)).kind, 'list')
-  t.throws(() => NativeValue.list('abc' as unknown as string[]), { instanceOf: TypeError, message: /^items is a string/ })
+  t.throws(() => NativeValue.list('abc' as unknown as string[]), {
+    instanceOf: TypeError,
+    message: /^items is a string/,
+  })
   t.throws(() => NativeValue.list(generate(['ok', null as unknown as string])), {
     instanceOf: TypeError,
     message: /^items\[1\] is null/,
@@ -304,10 +329,17 @@ test('NativeValue.hash takes a Map, a record or [field, value] pairs; a repeated
     t.is(v.length, expected.size)
     t.is(v.memoryUsage, memory.hash(pairs))
   }
-  t.throws(() => NativeValue.hash([['f', 'v'], ['g', null]] as unknown as Array<[string, string]>), {
-    instanceOf: TypeError,
-    message: /^entries\[1\]\[1\] is null/,
-  })
+  t.throws(
+    () =>
+      NativeValue.hash([
+        ['f', 'v'],
+        ['g', null],
+      ] as unknown as Array<[string, string]>),
+    {
+      instanceOf: TypeError,
+      message: /^entries\[1\]\[1\] is null/,
+    },
+  )
 })
 
 test('NativeValue.zset: [member, score] pairs from any iterable, Redis order, last score wins', (t) => {
@@ -342,22 +374,43 @@ test('NativeValue.zset: [member, score] pairs from any iterable, Redis order, la
 })
 
 test('a NaN score is a TypeError naming entries[i][1]; other non-numbers too', (t) => {
-  t.throws(() => NativeValue.zset([['a', 1], ['b', 2], ['c', NaN]]), {
-    instanceOf: TypeError,
-    message: /^entries\[2\]\[1\] is NaN/,
-  })
+  t.throws(
+    () =>
+      NativeValue.zset([
+        ['a', 1],
+        ['b', 2],
+        ['c', NaN],
+      ]),
+    {
+      instanceOf: TypeError,
+      message: /^entries\[2\]\[1\] is NaN/,
+    },
+  )
   t.throws(() => NativeValue.zset(generate([['a', NaN] as [string, number]])), {
     instanceOf: TypeError,
     message: /^entries\[0\]\[1\] is NaN/,
   })
   for (const bad of ['1', 1n, null, undefined]) {
-    t.throws(() => NativeValue.zset([['a', 1], ['b', bad as unknown as number]]), {
-      instanceOf: TypeError,
-      message: /^entries\[1\]\[1\] is /,
-    })
+    t.throws(
+      () =>
+        NativeValue.zset([
+          ['a', 1],
+          ['b', bad as unknown as number],
+        ]),
+      {
+        instanceOf: TypeError,
+        message: /^entries\[1\]\[1\] is /,
+      },
+    )
   }
-  t.throws(() => NativeValue.zset([[null as unknown as string, 1]]), { instanceOf: TypeError, message: /^entries\[0\]\[0\] is null/ })
-  t.throws(() => NativeValue.zset(5 as unknown as Array<[string, number]>), { instanceOf: TypeError, message: /^entries is/ })
+  t.throws(() => NativeValue.zset([[null as unknown as string, 1]]), {
+    instanceOf: TypeError,
+    message: /^entries\[0\]\[0\] is null/,
+  })
+  t.throws(() => NativeValue.zset(5 as unknown as Array<[string, number]>), {
+    instanceOf: TypeError,
+    message: /^entries is/,
+  })
 })
 
 // --- memory estimates --------------------------------------------------------
@@ -481,16 +534,34 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Where a bad part can sit, the input that puts it there, and the path the message must name. */
 const positions: Array<[string, (bad: unknown) => unknown]> = [
   ['value[3]', (bad) => ['a', 'b', 'c', bad, 'e']],
-  ['value.get("k")', (bad) => new Map<unknown, unknown>([['ok', 'fine'], ['k', bad]])],
+  [
+    'value.get("k")',
+    (bad) =>
+      new Map<unknown, unknown>([
+        ['ok', 'fine'],
+        ['k', bad],
+      ]),
+  ],
   ['value.key', (bad) => ({ ok: 'fine', key: bad })],
   ['value["a b"]', (bad) => ({ ok: 'fine', 'a b': bad })],
-  ['[...value.keys()][1]', (bad) => new Map<unknown, unknown>([['ok', 'fine'], [bad, 'value']])],
+  [
+    '[...value.keys()][1]',
+    (bad) =>
+      new Map<unknown, unknown>([
+        ['ok', 'fine'],
+        [bad, 'value'],
+      ]),
+  ],
   ['[...value][1]', (bad) => new Set<unknown>(['ok', bad])],
 ]
 
 test('non-scalars at the top level are TypeErrors naming `value` and what was found', (t) => {
   for (const [name, bad, found] of notScalars) {
-    const error = t.throws(() => NativeValue.from(bad as JsValue), { instanceOf: TypeError, message: /^value is / }, name)
+    const error = t.throws(
+      () => NativeValue.from(bad as JsValue),
+      { instanceOf: TypeError, message: /^value is / },
+      name,
+    )
     t.regex(error?.message ?? '', found, name)
   }
 })
@@ -513,7 +584,10 @@ test('sparse-array holes are TypeErrors naming the hole', (t) => {
   t.throws(() => NativeValue.list(sparse), { instanceOf: TypeError, message: /^items\[3\] is a hole/ })
   t.throws(() => NativeValue.set(sparse), { instanceOf: TypeError, message: /^members\[3\] is a hole/ })
   // eslint-disable-next-line no-sparse-arrays
-  t.throws(() => NativeValue.from([, 'b'] as unknown as JsValue), { instanceOf: TypeError, message: /^value\[0\] is a hole/ })
+  t.throws(() => NativeValue.from([, 'b'] as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value\[0\] is a hole/,
+  })
   // An explicit undefined is not a hole, and is refused as what it is.
   t.throws(() => NativeValue.from(['a', 'b', 'c', undefined] as unknown as JsValue), {
     instanceOf: TypeError,
@@ -522,22 +596,48 @@ test('sparse-array holes are TypeErrors naming the hole', (t) => {
 })
 
 test('class instances are not plain objects, whatever they hold', (t) => {
-  t.throws(() => NativeValue.from(new Custom() as unknown as JsValue), { instanceOf: TypeError, message: /^value is an instance of Custom/ })
+  t.throws(() => NativeValue.from(new Custom() as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value is an instance of Custom/,
+  })
   t.throws(() => NativeValue.from(new Date() as unknown as JsValue), { instanceOf: TypeError, message: /Date/ })
-  t.throws(() => NativeValue.from(Object.create({ inherited: 'x' }) as JsValue), { instanceOf: TypeError, message: /^value is / })
-  t.throws(() => NativeValue.from(new SharedArrayBuffer(4) as unknown as JsValue), { instanceOf: TypeError, message: /^value is / })
-  t.throws(() => NativeValue.hash(new Custom() as unknown as Record<string, string>), { instanceOf: TypeError, message: /^entries is / })
+  t.throws(() => NativeValue.from(Object.create({ inherited: 'x' }) as JsValue), {
+    instanceOf: TypeError,
+    message: /^value is /,
+  })
+  t.throws(() => NativeValue.from(new SharedArrayBuffer(4) as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value is /,
+  })
+  t.throws(() => NativeValue.hash(new Custom() as unknown as Record<string, string>), {
+    instanceOf: TypeError,
+    message: /^entries is /,
+  })
 })
 
 test('a Proxy is judged by its target: a proxied class instance is refused, a proxied plain object is a hash', (t) => {
-  t.throws(() => NativeValue.from(new Proxy(new Date(0), {}) as unknown as JsValue), { instanceOf: TypeError, message: /^value is .*Date/ })
-  t.throws(() => NativeValue.from(new Proxy(new Custom(), {}) as unknown as JsValue), { instanceOf: TypeError, message: /^value is .*Custom/ })
+  t.throws(() => NativeValue.from(new Proxy(new Date(0), {}) as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value is .*Date/,
+  })
+  t.throws(() => NativeValue.from(new Proxy(new Custom(), {}) as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value is .*Custom/,
+  })
   t.throws(() => NativeValue.from({ ok: 'x', inner: new Proxy(new Custom(), {}) } as unknown as JsValue), {
     instanceOf: TypeError,
     message: /^value\.inner is /,
   })
   const record = { a: '1', b: 2 }
-  t.deepEqual(sortedEntries(NativeValue.from(new Proxy(record, {})).toJS()), sortedEntries(new Map([['a', '1'], ['b', '2']])))
+  t.deepEqual(
+    sortedEntries(NativeValue.from(new Proxy(record, {})).toJS()),
+    sortedEntries(
+      new Map([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+    ),
+  )
   t.deepEqual(NativeValue.from(new Proxy(Object.create(null), {})).toJS(), new Map())
 })
 
@@ -547,7 +647,11 @@ test.serial('a failed conversion creates nothing and changes no counter', async 
   const large = range(500)
   for (const bad of [null, undefined, NaN, [1], new Custom()]) {
     t.throws(() => NativeValue.from([...large, bad] as JsValue), { instanceOf: TypeError })
-    t.throws(() => NativeValue.from(new Map<unknown, unknown>([...large.map((k) => [k, k] as const), ['last', bad]]) as JsValue), { instanceOf: TypeError })
+    t.throws(
+      () =>
+        NativeValue.from(new Map<unknown, unknown>([...large.map((k) => [k, k] as const), ['last', bad]]) as JsValue),
+      { instanceOf: TypeError },
+    )
     t.throws(() => NativeValue.zset(large.map((m, i) => [m, i === 499 ? NaN : i])), { instanceOf: TypeError })
   }
   t.deepEqual(defaultDropper.stats(), before)
@@ -557,8 +661,14 @@ test('a failed defer of a bad JsValue leaves the dropper untouched', async (t) =
   const dropper = new Dropper()
   t.teardown(() => dropper.close())
   const before = dropper.stats()
-  t.throws(() => dropper.defer([...range(100), null] as unknown as JsValue), { instanceOf: TypeError, message: /^value\[100\] is null/ })
-  t.throws(() => dropper.defer({ a: 'x', b: undefined } as unknown as JsValue), { instanceOf: TypeError, message: /^value\.b is undefined/ })
+  t.throws(() => dropper.defer([...range(100), null] as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value\[100\] is null/,
+  })
+  t.throws(() => dropper.defer({ a: 'x', b: undefined } as unknown as JsValue), {
+    instanceOf: TypeError,
+    message: /^value\.b is undefined/,
+  })
   t.throws(() => dropper.defer(true as unknown as JsValue), { instanceOf: TypeError, message: /^value is a boolean/ })
   await dropper.drain()
   t.deepEqual(dropper.stats(), before)
@@ -607,8 +717,11 @@ test('import() of index.mjs exposes the same objects as require', async (t) => {
 
 test("a real ES module importing 'lazyfree' gets named exports and a default", async (t) => {
   const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [join(__dirname, 'fixtures', 'esm.mjs')], { timeout: 60_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    execFile(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'esm.mjs')],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
     ),
   )
   t.deepEqual(JSON.parse(out), {

@@ -83,14 +83,18 @@ async function child() {
   const inline = new Dropper({ threshold: Infinity })
   const text = (prefix, i) => `${prefix}${String(i).padStart(32 - prefix.length, '0')}`
   const data = {
-    list: { build: (() => {
-      const strings = Array.from({ length: N }, (_, i) => text('s', i))
-      return () => NativeValue.list(strings)
-    })() },
-    hash: { build: (() => {
-      const map = new Map(Array.from({ length: N }, (_, i) => [text('f', i), text('v', i)]))
-      return () => NativeValue.hash(map)
-    })() },
+    list: {
+      build: (() => {
+        const strings = Array.from({ length: N }, (_, i) => text('s', i))
+        return () => NativeValue.list(strings)
+      })(),
+    },
+    hash: {
+      build: (() => {
+        const map = new Map(Array.from({ length: N }, (_, i) => [text('f', i), text('v', i)]))
+        return () => NativeValue.hash(map)
+      })(),
+    },
   }
   const out = {}
   // Start the thread and warm the paths up.
@@ -102,7 +106,7 @@ async function child() {
     const timed = (f) => {
       const start = now()
       const r = f()
-      return [r, elapsedMs(start) * 1e6 / N]
+      return [r, (elapsedMs(start) * 1e6) / N]
     }
     const [a, convertFirst] = timed(build)
     const [, inlineFree] = timed(() => a.release(inline))
@@ -118,7 +122,15 @@ async function child() {
     const cpu = (threadCpuNs(THREAD_NAME) - cpu0) / N
     const [c, convertAfterThread] = timed(build)
     c.release(inline)
-    out[kind] = { convertFirst, inlineFree, convertAfterInline, threadCpu: cpu, threadWall: wall, heldNs: held, convertAfterThread }
+    out[kind] = {
+      convertFirst,
+      inlineFree,
+      convertAfterInline,
+      threadCpu: cpu,
+      threadWall: wall,
+      heldNs: held,
+      convertAfterThread,
+    }
   }
   await Promise.all([dropper.close(), inline.close()])
   process.stdout.write(`${JSON.stringify(out)}\n`)
@@ -155,11 +167,15 @@ async function build(alloc, i) {
 }
 
 function runChild(alloc, dir) {
-  const r = spawnSync(process.execPath, ['--expose-gc', join(benchDir, 'alloc.mjs'), '--child', ...process.argv.slice(2)], {
-    env: { ...process.env, LAZYFREE_BENCH_PACKAGE: dir },
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', join(benchDir, 'alloc.mjs'), '--child', ...process.argv.slice(2)],
+    {
+      env: { ...process.env, LAZYFREE_BENCH_PACKAGE: dir },
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  )
   if (r.status !== 0) throw new Error(`${alloc.id} run failed (${r.status}):\n${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
@@ -196,12 +212,22 @@ async function parent() {
   }
   progressDone()
 
-  const fields = ['threadCpu', 'threadWall', 'inlineFree', 'convertAfterInline', 'convertAfterThread', 'convertFirst', 'heldNs']
+  const fields = [
+    'threadCpu',
+    'threadWall',
+    'inlineFree',
+    'convertAfterInline',
+    'convertAfterThread',
+    'convertFirst',
+    'heldNs',
+  ]
   const summary = {}
   for (const alloc of ALLOCATORS_RUN) {
     summary[alloc.id] = {}
     for (const kind of ['list', 'hash']) {
-      summary[alloc.id][kind] = Object.fromEntries(fields.map((f) => [f, median(runs[alloc.id].map((r) => r[kind][f]))]))
+      summary[alloc.id][kind] = Object.fromEntries(
+        fields.map((f) => [f, median(runs[alloc.id].map((r) => r[kind][f]))]),
+      )
     }
   }
   const rows = []
@@ -243,11 +269,25 @@ async function parent() {
     '\n"convert after thread free" ÷ "after inline free" above 1 means the thread free left work for the JS thread.',
   )
   if (skipped.length) {
-    console.log(`\nskipped in this quick run (not built yet; \`npm run bench:alloc\` builds them): ${skipped.join(', ')}`)
+    console.log(
+      `\nskipped in this quick run (not built yet; \`npm run bench:alloc\` builds them): ${skipped.join(', ')}`,
+    )
   }
   const file = writeResults('alloc', { n: N, rounds: ROUNDS, allocators: ALLOCATORS_RUN, summary, runs })
   console.log(`\nresults: ${file}${options.quick ? ' (quick)' : ''}`)
-  console.log(`builds: ${ALLOCATORS_RUN.map((a) => `${a.id} ${count(readFileSync(join(dirs[a.id], readdirSync(dirs[a.id]).find((f) => f.endsWith('.node')))).length)} bytes`).join(', ')}`)
+  console.log(
+    `builds: ${ALLOCATORS_RUN.map(
+      (a) =>
+        `${a.id} ${count(
+          readFileSync(
+            join(
+              dirs[a.id],
+              readdirSync(dirs[a.id]).find((f) => f.endsWith('.node')),
+            ),
+          ).length,
+        )} bytes`,
+    ).join(', ')}`,
+  )
 }
 
 const main = process.argv.includes('--child') ? child : parent

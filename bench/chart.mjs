@@ -51,7 +51,15 @@ function fromResults(results) {
 }
 
 function spec(chart) {
-  const order = ['lazyfree dropper', 'lazyfree dropper, SCHED_BATCH thread', 'lazyfree deferAll', 'lazyfree inline (threshold ∞)', 'lru-cache clear()', 'Map dropped + gc()', 'idle loop (floor)']
+  const order = [
+    'lazyfree dropper',
+    'lazyfree dropper, SCHED_BATCH thread',
+    'lazyfree deferAll',
+    'lazyfree inline (threshold ∞)',
+    'lru-cache clear()',
+    'Map dropped + gc()',
+    'idle loop (floor)',
+  ]
   const colors = ['#1b9e77', '#a6d854', '#66c2a5', '#d95f02', '#7570b3', '#e7298a', '#999999']
   const dataOrder = ['list', 'hash', 'set', 'zset', 'burst']
   const dataLabel = {
@@ -78,7 +86,13 @@ function spec(chart) {
     scale: { domain: shown.map(([l]) => l), range: shown.map(([, c]) => c) },
     legend: { orient: 'bottom', columns: 3, labelFontSize: 12, labelLimit: 0, symbolType: 'square' },
   }
-  const x = { field: 'data', type: 'nominal', title: null, sort: dataOrder.map((d) => dataLabel[d]), axis: { labelAngle: 0, labelFontSize: 12 } }
+  const x = {
+    field: 'data',
+    type: 'nominal',
+    title: null,
+    sort: dataOrder.map((d) => dataLabel[d]),
+    axis: { labelAngle: 0, labelFontSize: 12 },
+  }
   const panel = (field, title, filter) => ({
     width: 1000,
     height: 250,
@@ -117,7 +131,9 @@ function spec(chart) {
         `${count(chart.n)} elements per list/hash/set/zset; burst = ${count(chart.burst.values)} values of ${count(chart.burst.elements)} elements; median of ${chart.reps} run(s); lower is better`,
         `${machineLine(chart.machine)} — ${when}`,
         ...(chart.burstFrom
-          ? [`burst rows measured apart: ${chart.burstFrom.date.slice(0, 10)}, median of ${chart.burstFrom.reps} run(s), ${machineLine(chart.burstFrom.machine)}`]
+          ? [
+              `burst rows measured apart: ${chart.burstFrom.date.slice(0, 10)}, median of ${chart.burstFrom.reps} run(s), ${machineLine(chart.burstFrom.machine)}`,
+            ]
           : []),
       ],
       fontSize: 15,
@@ -176,7 +192,9 @@ async function main() {
     .render()
     .asPng()
   writeFileSync(pngOut, png)
-  console.log(`chart: ${pngOut.replace(`${root}/`, '')} (${(png.length / 1024).toFixed(0)} KB); data: ${dataOut.replace(`${root}/`, '')}`)
+  console.log(
+    `chart: ${pngOut.replace(`${root}/`, '')} (${(png.length / 1024).toFixed(0)} KB); data: ${dataOut.replace(`${root}/`, '')}`,
+  )
 }
 
 main().catch((e) => {

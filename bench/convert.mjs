@@ -140,7 +140,9 @@ async function main() {
     rows.push([d.label, ns(lib), ns(js), times(median(ratios)), median(ratios) <= 1.5 ? 'met' : 'NOT met'])
   }
   console.log(table(['data', 'lazyfree', 'JS Buffer.from loop', 'lazyfree ÷ JS', 'goal ≤ 1.5×'], rows))
-  console.log('\nper element: per list item, per hash field (a field and its value); ratio = median of per-round ratios.')
+  console.log(
+    '\nper element: per list item, per hash field (a field and its value); ratio = median of per-round ratios.',
+  )
   const file = writeResults('convert', { n: N, rounds: ROUNDS, summary, samples })
   console.log(`\nresults: ${file}${options.quick ? ' (quick)' : ''}`)
   await inline.close()

@@ -14,7 +14,7 @@ const KINDS = [
   ['list', () => NativeValue.list(Array.from({ length: N }, (_, i) => `item:${i}`))],
   ['hash', () => NativeValue.hash(new Map(Array.from({ length: N }, (_, i) => [`field:${i}`, `value:${i}`])))],
   ['set', () => NativeValue.set(new Set(Array.from({ length: N }, (_, i) => `member:${i}`)))],
-  ['zset', () => NativeValue.zset(Array.from({ length: N }, (_, i) => [`member:${i}`, i])) ],
+  ['zset', () => NativeValue.zset(Array.from({ length: N }, (_, i) => [`member:${i}`, i]))],
 ]
 
 const ms = (ns) => Number(ns) / 1e6
@@ -57,7 +57,9 @@ async function main() {
     const forInline = build()
     const forThread = build()
     const mb = forInline.memoryUsage / 2 ** 20
-    progress(`[${i + 1}/${KINDS.length}] built ${kind} (${mb.toFixed(0)} MB native each, ${((Date.now() - started) / 1000).toFixed(1)} s); releasing inline…`)
+    progress(
+      `[${i + 1}/${KINDS.length}] built ${kind} (${mb.toFixed(0)} MB native each, ${((Date.now() - started) / 1000).toFixed(1)} s); releasing inline…`,
+    )
     const inline = await releaseAndWatch(forInline, inlineDropper)
     progress(`[${i + 1}/${KINDS.length}] ${kind}: releasing through the dropper…`)
     const thread = await releaseAndWatch(forThread, threadDropper)
@@ -67,7 +69,17 @@ async function main() {
   progress('')
 
   const stats = threadDropper.stats()
-  const header = ['kind', 'native MB', 'JS held inline', 'JS held dropper', 'ratio', 'loop max inline', 'loop max dropper', 'loop p99 inline', 'loop p99 dropper']
+  const header = [
+    'kind',
+    'native MB',
+    'JS held inline',
+    'JS held dropper',
+    'ratio',
+    'loop max inline',
+    'loop max dropper',
+    'loop p99 inline',
+    'loop p99 dropper',
+  ]
   const f = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3))
   const table = rows.map(({ kind, mb, inline, thread }) => [
     kind,
@@ -81,12 +93,15 @@ async function main() {
     `${f(thread.p99)} ms`,
   ])
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((r) => r[c].length)))
-  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
   console.log(line(header))
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
   for (const row of table) console.log(line(row))
   console.log(`\nidle loop for comparison: max ${f(idle.max)} ms, p99 ${f(idle.p99)} ms`)
-  console.log(`dropper: deferred ${stats.deferred}, freed ${stats.freed}, freed ${(stats.freedBytes / 2 ** 20).toFixed(0)} MB off the JS thread`)
+  console.log(
+    `dropper: deferred ${stats.deferred}, freed ${stats.freed}, freed ${(stats.freedBytes / 2 ** 20).toFixed(0)} MB off the JS thread`,
+  )
   await Promise.all([threadDropper.close(), inlineDropper.close()])
 }
 

@@ -64,61 +64,85 @@ const build = (source) => Array.from({ length: BATCH }, () => NativeValue.list(s
 
 /** [id, label, make() → { calls, run() }] */
 const TASKS = [
-  ['noop', 'exported no-op native function (the floor)', () => ({
-    calls: FLOOR_CALLS,
-    run() {
-      const noop = binding.noop
-      for (let i = 0; i < FLOOR_CALLS; i++) noop()
-    },
-  })],
-  ['napi', 'empty native getter (dropper.capacity)', () => ({
-    calls: FLOOR_CALLS,
-    run() {
-      let s = 0
-      for (let i = 0; i < FLOOR_CALLS; i++) s += dropper.capacity
-      sink += s
-    },
-  })],
-  ['large', 'defer() large value → thread', () => {
-    const values = build(large)
-    return {
-      calls: BATCH,
+  [
+    'noop',
+    'exported no-op native function (the floor)',
+    () => ({
+      calls: FLOOR_CALLS,
+      run() {
+        const noop = binding.noop
+        for (let i = 0; i < FLOOR_CALLS; i++) noop()
+      },
+    }),
+  ],
+  [
+    'napi',
+    'empty native getter (dropper.capacity)',
+    () => ({
+      calls: FLOOR_CALLS,
       run() {
         let s = 0
-        for (let i = 0; i < BATCH; i++) if (dropper.defer(values[i])) s++
-        if (s !== BATCH) throw new Error(`${BATCH - s} large values were not deferred`)
+        for (let i = 0; i < FLOOR_CALLS; i++) s += dropper.capacity
+        sink += s
       },
-    }
-  }],
-  ['release', 'release() large value → thread', () => {
-    const values = build(large)
-    return {
-      calls: BATCH,
-      run() {
-        let s = 0
-        for (let i = 0; i < BATCH; i++) if (values[i].release(dropper)) s++
-        if (s !== BATCH) throw new Error(`${BATCH - s} large values were not deferred`)
-      },
-    }
-  }],
-  ['small', 'defer() small value (freed inline, < threshold)', () => {
-    const values = build(small)
-    return {
-      calls: BATCH,
-      run() {
-        for (let i = 0; i < BATCH; i++) if (dropper.defer(values[i])) sink++
-      },
-    }
-  }],
-  ['inline', 'defer() large value, inline (threshold ∞)', () => {
-    const values = build(large)
-    return {
-      calls: BATCH,
-      run() {
-        for (let i = 0; i < BATCH; i++) if (inline.defer(values[i])) sink++
-      },
-    }
-  }],
+    }),
+  ],
+  [
+    'large',
+    'defer() large value → thread',
+    () => {
+      const values = build(large)
+      return {
+        calls: BATCH,
+        run() {
+          let s = 0
+          for (let i = 0; i < BATCH; i++) if (dropper.defer(values[i])) s++
+          if (s !== BATCH) throw new Error(`${BATCH - s} large values were not deferred`)
+        },
+      }
+    },
+  ],
+  [
+    'release',
+    'release() large value → thread',
+    () => {
+      const values = build(large)
+      return {
+        calls: BATCH,
+        run() {
+          let s = 0
+          for (let i = 0; i < BATCH; i++) if (values[i].release(dropper)) s++
+          if (s !== BATCH) throw new Error(`${BATCH - s} large values were not deferred`)
+        },
+      }
+    },
+  ],
+  [
+    'small',
+    'defer() small value (freed inline, < threshold)',
+    () => {
+      const values = build(small)
+      return {
+        calls: BATCH,
+        run() {
+          for (let i = 0; i < BATCH; i++) if (dropper.defer(values[i])) sink++
+        },
+      }
+    },
+  ],
+  [
+    'inline',
+    'defer() large value, inline (threshold ∞)',
+    () => {
+      const values = build(large)
+      return {
+        calls: BATCH,
+        run() {
+          for (let i = 0; i < BATCH; i++) if (inline.defer(values[i])) sink++
+        },
+      }
+    },
+  ],
 ]
 
 async function main() {
@@ -143,7 +167,8 @@ async function main() {
       await Promise.all([dropper.drain(), inline.drain()])
     }
   }
-  for (const r of Object.values(byId)) Object.assign(r, { median: median(r.samples), p99: percentile(r.samples, 99), n: r.samples.length })
+  for (const r of Object.values(byId))
+    Object.assign(r, { median: median(r.samples), p99: percentile(r.samples, 99), n: r.samples.length })
 
   // Hand-timed: defer() of a huge value, a few samples.
   const huge = []
@@ -175,7 +200,9 @@ async function main() {
       id === 'huge' ? count(r.n) : `${count(r.n)} × ${count(id === 'noop' || id === 'napi' ? FLOOR_CALLS : BATCH)}`,
     ]
   })
-  console.log(table(['operation', 'ns per call (median)', 'p99 of samples', '× no-op function', 'samples × calls'], rows))
+  console.log(
+    table(['operation', 'ns per call (median)', 'p99 of samples', '× no-op function', 'samples × calls'], rows),
+  )
   const goals = {
     largeMedianNs: byId.large.median,
     releaseMedianNs: byId.release.median,
@@ -192,7 +219,15 @@ async function main() {
   const summary = Object.fromEntries(
     Object.entries(byId).map(([id, r]) => [id, { label: labels[id], medianNs: r.median, p99Ns: r.p99, calls: r.n }]),
   )
-  const file = writeResults('handoff', { floorCalls: FLOOR_CALLS, batch: BATCH, rounds: ROUNDS, huge: HUGE, summary, goals, sink })
+  const file = writeResults('handoff', {
+    floorCalls: FLOOR_CALLS,
+    batch: BATCH,
+    rounds: ROUNDS,
+    huge: HUGE,
+    summary,
+    goals,
+    sink,
+  })
   console.log(`\nresults: ${file}${options.quick ? ' (quick)' : ''}`)
   await Promise.all([dropper.close(), inline.close()])
 }

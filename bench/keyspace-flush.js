@@ -40,11 +40,19 @@ async function main() {
     const { call, maxDelay } = await stall(() => ks.flush({ async }))
     const t0 = process.hrtime.bigint()
     await dropper.drain()
-    rows.push([`flush({ async: ${async} }) of ${keys.toLocaleString('en-US')} keys`, `${ms(call)} ms`, `${ms(maxDelay)} ms`, async ? `${ms(process.hrtime.bigint() - t0)} ms later` : '—'])
+    rows.push([
+      `flush({ async: ${async} }) of ${keys.toLocaleString('en-US')} keys`,
+      `${ms(call)} ms`,
+      `${ms(maxDelay)} ms`,
+      async ? `${ms(process.hrtime.bigint() - t0)} ms later` : '—',
+    ])
     ks.close()
     await dropper.close()
   }
-  for (const [name, remove] of [['del', (ks) => ks.del('big')], ['unlink', (ks) => ks.unlink('big')]]) {
+  for (const [name, remove] of [
+    ['del', (ks) => ks.del('big')],
+    ['unlink', (ks) => ks.unlink('big')],
+  ]) {
     const dropper = new Dropper()
     const ks = new Keyspace({ hz: 0, dropper, lazyfree: { userDel: false } })
     ks.setValue('big', NativeValue.list(Array.from({ length: bigList }, (_, i) => `item-${i}`)))
@@ -52,7 +60,12 @@ async function main() {
     const { call, maxDelay } = await stall(() => remove(ks))
     const t0 = process.hrtime.bigint()
     await dropper.drain()
-    rows.push([`${name} of a ${bigList.toLocaleString('en-US')}-element list${name === 'del' ? ' (lazyfree.userDel off)' : ''}`, `${ms(call)} ms`, `${ms(maxDelay)} ms`, name === 'unlink' ? `${ms(process.hrtime.bigint() - t0)} ms later` : '—'])
+    rows.push([
+      `${name} of a ${bigList.toLocaleString('en-US')}-element list${name === 'del' ? ' (lazyfree.userDel off)' : ''}`,
+      `${ms(call)} ms`,
+      `${ms(maxDelay)} ms`,
+      name === 'unlink' ? `${ms(process.hrtime.bigint() - t0)} ms later` : '—',
+    ])
     ks.close()
     await dropper.close()
   }

@@ -22,26 +22,51 @@ async function main() {
   console.log(`# GC tax (${machine()})\n`)
   const churnRows = []
   const fullRows = []
-  const row = (n, name, heap, c) => [n, name, `${(heap / 1048576).toFixed(0)} MiB`, `${c.pause.toFixed(0)} ms`, String(c.count), `${ms(c.p99)} ms`, `${ms(c.max)} ms`]
+  const row = (n, name, heap, c) => [
+    n,
+    name,
+    `${(heap / 1048576).toFixed(0)} MiB`,
+    `${c.pause.toFixed(0)} ms`,
+    String(c.count),
+    `${ms(c.p99)} ms`,
+    `${ms(c.max)} ms`,
+  ]
   gc()
   const empty = await churn()
-  churnRows.push(['0', 'empty heap', '0 MiB', `${empty.pause.toFixed(0)} ms`, String(empty.count), `${ms(empty.p99)} ms`, `${ms(empty.max)} ms`])
+  churnRows.push([
+    '0',
+    'empty heap',
+    '0 MiB',
+    `${empty.pause.toFixed(0)} ms`,
+    String(empty.count),
+    `${ms(empty.p99)} ms`,
+    `${ms(empty.max)} ms`,
+  ])
   for (const n of sizes) {
     const stores = [
-      ['Map', () => {
-        const m = new Map()
-        return { set: (k, v) => m.set(k, v), drop: () => m.clear() }
-      }],
-      ['Keyspace', () => {
-        const ks = new Keyspace({ hz: 0 })
-        return { set: (k, v) => ks.set(k, v), drop: () => ks.close() }
-      }],
+      [
+        'Map',
+        () => {
+          const m = new Map()
+          return { set: (k, v) => m.set(k, v), drop: () => m.clear() }
+        },
+      ],
+      [
+        'Keyspace',
+        () => {
+          const ks = new Keyspace({ hz: 0 })
+          return { set: (k, v) => ks.set(k, v), drop: () => ks.close() }
+        },
+      ],
     ]
     if (LRU) {
-      stores.push(['lru-cache', () => {
-        const c = new LRU({ max: n * 2 })
-        return { set: (k, v) => c.set(k, v), drop: () => c.clear() }
-      }])
+      stores.push([
+        'lru-cache',
+        () => {
+          const c = new LRU({ max: n * 2 })
+          return { set: (k, v) => c.set(k, v), drop: () => c.clear() }
+        },
+      ])
     }
     for (const [name, make] of stores) {
       gc()
@@ -54,7 +79,13 @@ async function main() {
       const c = await churn()
       churnRows.push(row(n.toLocaleString('en-US'), name, heap, c))
       const pause = fullGcPauses()
-      fullRows.push([n.toLocaleString('en-US'), name, `${(heap / 1048576).toFixed(0)} MiB`, `${ms(pause)} ms`, `${ms(baseline)} ms`])
+      fullRows.push([
+        n.toLocaleString('en-US'),
+        name,
+        `${(heap / 1048576).toFixed(0)} MiB`,
+        `${ms(pause)} ms`,
+        `${ms(baseline)} ms`,
+      ])
       store.drop()
       gc()
     }

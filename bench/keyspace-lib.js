@@ -50,9 +50,13 @@ function connectable(port) {
 async function startRedis() {
   if (spawnSync('redis-server', ['--version']).error) return undefined
   const port = await freePort()
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  })
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  )
   const deadline = Date.now() + 10_000
   for (;;) {
     try {
@@ -106,7 +110,6 @@ function fmt(n) {
 function printTable(headers, rows) {
   console.log(`${table(headers, rows)}\n`)
 }
-
 
 function gc() {
   if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc')

@@ -15,7 +15,9 @@ const { lazyfree, lruCache, startRedis, printTable, machine, gc } = require('./k
 
 /** Runs this file for one store in a child process; returns its rows. */
 function measureAlone(store, n) {
-  const out = execFileSync(process.execPath, ['--expose-gc', __filename, String(n), `--only=${store}`], { encoding: 'utf8' })
+  const out = execFileSync(process.execPath, ['--expose-gc', __filename, String(n), `--only=${store}`], {
+    encoding: 'utf8',
+  })
   return JSON.parse(out)
 }
 
@@ -30,7 +32,9 @@ async function main() {
   const value = (i) => `value:${i}`
   const payload = Array.from({ length: n }, (_, i) => key(i).length + value(i).length).reduce((a, b) => a + b, 0) / n
   console.log(`# Bytes per key (${machine()})\n`)
-  console.log(`${n.toLocaleString('en-US')} entries of "key:i" → "value:i" (${payload.toFixed(1)} bytes of key and value each).\n`)
+  console.log(
+    `${n.toLocaleString('en-US')} entries of "key:i" → "value:i" (${payload.toFixed(1)} bytes of key and value each).\n`,
+  )
   const rows = []
 
   if (lruCache()) rows.push(...measureAlone('lru', n))
@@ -38,7 +42,8 @@ async function main() {
 
   const redis = await startRedis()
   if (redis) {
-    const field = async (name) => Number(new RegExp(`${name}:(\\d+)`).exec(await redis.client.call('INFO', 'memory'))[1])
+    const field = async (name) =>
+      Number(new RegExp(`${name}:(\\d+)`).exec(await redis.client.call('INFO', 'memory'))[1])
     const used = () => field('used_memory')
     const before = await used()
     const rssBefore = await field('used_memory_rss')

@@ -143,7 +143,10 @@ function main() {
   }
   ks.close()
   const result = Object.fromEntries(
-    cases.map((c) => [c.id, { label: c.label, medianNs: median(c.samples), minNs: Math.min(...c.samples), samples: c.samples }]),
+    cases.map((c) => [
+      c.id,
+      { label: c.label, medianNs: median(c.samples), minNs: Math.min(...c.samples), samples: c.samples },
+    ]),
   )
   return { result, sink, dropper }
 }
@@ -172,10 +175,22 @@ async function redisRows(keys, values) {
     return Number(process.hrtime.bigint() - t0) / n
   }
   const out = {
-    'redis.get': { label: 'Redis GET via ioredis, awaited one by one', medianNs: await awaited((i) => call('GET', keys[i])) },
-    'redis.set': { label: 'Redis SET via ioredis, awaited one by one', medianNs: await awaited((i) => call('SET', keys[i], values[i])) },
-    'redis.pget': { label: 'Redis GET via ioredis, pipelines of 100', medianNs: await pipelined((p, i) => p.get(keys[i])) },
-    'redis.pset': { label: 'Redis SET via ioredis, pipelines of 100', medianNs: await pipelined((p, i) => p.set(keys[i], values[i])) },
+    'redis.get': {
+      label: 'Redis GET via ioredis, awaited one by one',
+      medianNs: await awaited((i) => call('GET', keys[i])),
+    },
+    'redis.set': {
+      label: 'Redis SET via ioredis, awaited one by one',
+      medianNs: await awaited((i) => call('SET', keys[i], values[i])),
+    },
+    'redis.pget': {
+      label: 'Redis GET via ioredis, pipelines of 100',
+      medianNs: await pipelined((p, i) => p.get(keys[i])),
+    },
+    'redis.pset': {
+      label: 'Redis SET via ioredis, pipelines of 100',
+      medianNs: await pipelined((p, i) => p.set(keys[i], values[i])),
+    },
   }
   await stop()
   return out
@@ -201,7 +216,12 @@ async function run() {
     if (m('lru.get') && id !== 'lru.get') parts.push(`${(m(id) / m('lru.get')).toFixed(2)}×`)
     return parts.join('')
   }
-  const rows = Object.entries(all).map(([id, r]) => [r.label, ns(r.medianNs), r.minNs === undefined ? '' : ns(r.minNs), rel(id)])
+  const rows = Object.entries(all).map(([id, r]) => [
+    r.label,
+    ns(r.medianNs),
+    r.minNs === undefined ? '' : ns(r.minNs),
+    rel(id),
+  ])
   printTable(['what', 'ns per call (median)', 'min', '× lru-cache get'], rows)
   const fmt = (x) => (x === undefined ? '—' : `${x.toFixed(2)}×`)
   console.log(
@@ -213,7 +233,15 @@ async function run() {
   const dir = join(__dirname, 'results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `keyspace-ops${quick ? '.quick' : ''}.json`)
-  const body = { case: 'keyspace-ops', quick, date: new Date().toISOString(), machine: machine(), keys: KEYS, calls: CALLS, rounds: ROUNDS }
+  const body = {
+    case: 'keyspace-ops',
+    quick,
+    date: new Date().toISOString(),
+    machine: machine(),
+    keys: KEYS,
+    calls: CALLS,
+    rounds: ROUNDS,
+  }
   writeFileSync(file, `${JSON.stringify({ ...body, results: all, ratios, sink }, null, 2)}\n`)
   console.log(`\nresults: ${file}`)
 }

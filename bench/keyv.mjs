@@ -42,7 +42,8 @@ async function opsPerSec(n, fn) {
 async function main() {
   gc()
   const redis = await startRedis()
-  if (!redis) console.log('redis-server is not installed: the @keyv/redis rows are left out (apt-get install -y redis-server)\n')
+  if (!redis)
+    console.log('redis-server is not installed: the @keyv/redis rows are left out (apt-get install -y redis-server)\n')
   const url = redis ? `redis://127.0.0.1:${redis.port}` : undefined
   const stores = [
     ['KeyvLazyfree', () => createKeyv({ hz: 10 }), 1],
@@ -63,10 +64,18 @@ async function main() {
       s.get.push(await opsPerSec(n, (i) => s.keyv.get(`key:${i % KEYS}`)))
     }
   }
-  console.log(`Awaited calls through Keyv, median of ${ROUNDS} interleaved rounds (${OPS} calls a round; Redis ${OPS / 10}):\n`)
+  console.log(
+    `Awaited calls through Keyv, median of ${ROUNDS} interleaved rounds (${OPS} calls a round; Redis ${OPS / 10}):\n`,
+  )
   printTable(
     ['store', 'get / s', 'set / s', 'get µs / call', 'set µs / call'],
-    live.map((s) => [s.name, fmt(median(s.get)), fmt(median(s.set)), (1e6 / median(s.get)).toFixed(1), (1e6 / median(s.set)).toFixed(1)]),
+    live.map((s) => [
+      s.name,
+      fmt(median(s.get)),
+      fmt(median(s.set)),
+      (1e6 / median(s.get)).toFixed(1),
+      (1e6 / median(s.set)).toFixed(1),
+    ]),
   )
   for (const s of live) {
     await s.keyv.clear()
@@ -108,7 +117,10 @@ async function main() {
     gc()
   }
   console.log(`The GC tax: a ${CHURN_MS / 1000} s allocation churn with the entries alive:\n`)
-  printTable(['store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max', 'full GC (median of 5)'], rows)
+  printTable(
+    ['store', 'V8 heap in use', 'total GC pause', 'GCs', 'loop p99', 'loop max', 'full GC (median of 5)'],
+    rows,
+  )
   await redis?.stop()
 }
 

@@ -119,9 +119,6 @@ export function short(n) {
   return String(n)
 }
 
-
-
-
 /** `[case] text`: rewritten in place on a terminal, one line each otherwise. */
 export function progress(text) {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`)
@@ -140,7 +137,6 @@ export function header(title, detail) {
   const debug = build.debug ? '\nWARNING: the addon under test has debug info: not a release build.' : ''
   return `\n## ${title}${mode}\n${detail}\n${machineLine()}${debug}\n`
 }
-
 
 /** Writes bench/results/<name>.json and returns its path. */
 export function writeResults(name, data) {

@@ -28,14 +28,19 @@ const chart = !asked.length || asked.includes('stall') || asked.includes('chart'
 function run(script, env) {
   const args = ['--expose-gc', join(benchDir, `${script}.mjs`), ...(options.quick ? ['--quick'] : [])]
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let out = ''
     child.stdout.on('data', (chunk) => {
       out += chunk
       process.stdout.write(chunk)
     })
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench/${script}.mjs exited with ${code}`))))
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`bench/${script}.mjs exited with ${code}`)),
+    )
   })
 }
 
@@ -50,7 +55,9 @@ async function main() {
   )
   mkdirSync(resultsDir, { recursive: true })
   for (const [i, name] of cases.entries()) {
-    process.stderr.write(`\n[bench ${i + 1}/${cases.length}] ${name} (${Math.round((Date.now() - started) / 1000)} s elapsed)\n`)
+    process.stderr.write(
+      `\n[bench ${i + 1}/${cases.length}] ${name} (${Math.round((Date.now() - started) / 1000)} s elapsed)\n`,
+    )
     const out = await run(name, { LAZYFREE_BENCH_PACKAGE: pkg })
     writeFileSync(join(resultsDir, `${name}${options.quick ? '.quick' : ''}.md`), out)
   }

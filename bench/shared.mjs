@@ -123,7 +123,10 @@ async function worker() {
 async function round(n, data) {
   const barrier = new SharedArrayBuffer(12)
   const b = new Int32Array(barrier)
-  const workers = Array.from({ length: n }, () => new Worker(fileURLToPath(import.meta.url), { workerData: { ...data, barrier } }))
+  const workers = Array.from(
+    { length: n },
+    () => new Worker(fileURLToPath(import.meta.url), { workerData: { ...data, barrier } }),
+  )
   const exits = workers.map((w) => new Promise((resolve, reject) => (w.on('exit', resolve), w.on('error', reject))))
   const reports = workers.map((w) => new Promise((resolve) => w.once('message', resolve)))
   while (Atomics.load(b, 0) < n) await sleep(5)
@@ -277,13 +280,15 @@ async function memory(Keyspace, out) {
   const copies = (await round(4, { mode: 'lru', ops: 1, fill: true })).rss
   out.memory = { idle, shared, idle2, copies, oneCopy, sharedOver: shared - idle, copiesOver: copies - idle2 }
   const mb = (x) => `${(x / 2 ** 20).toFixed(1)} MiB`
-  console.log(table(
-    ['4 workers holding ' + KEYS + ' keys of ' + VALUE.length + ' B', 'RSS', 'over 4 idle workers'],
-    [
-      ['one shared keyspace, 4 attached', mb(shared), mb(shared - idle)],
-      ['an lru-cache in each worker', mb(copies), mb(copies - idle2)],
-    ],
-  ))
+  console.log(
+    table(
+      ['4 workers holding ' + KEYS + ' keys of ' + VALUE.length + ' B', 'RSS', 'over 4 idle workers'],
+      [
+        ['one shared keyspace, 4 attached', mb(shared), mb(shared - idle)],
+        ['an lru-cache in each worker', mb(copies), mb(copies - idle2)],
+      ],
+    ),
+  )
   console.log(`one copy in the shared keyspace, main thread alone: ${mb(oneCopy)}`)
 }
 

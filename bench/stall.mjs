@@ -109,7 +109,8 @@ const KINDS = {
         NativeValue.list(Array.from({ length: BURST_SIZE }, (_, i) => `item:${v}:${i}`)),
       ),
     entries: function* () {
-      for (let v = 0; v < BURST; v++) yield [`value:${v}`, Array.from({ length: BURST_SIZE }, (_, i) => `item:${v}:${i}`)]
+      for (let v = 0; v < BURST; v++)
+        yield [`value:${v}`, Array.from({ length: BURST_SIZE }, (_, i) => `item:${v}:${i}`)]
     },
   },
 }
@@ -129,7 +130,9 @@ function batchDropper() {
   }
   const r = tid && spawnSync('chrt', ['-b', '-p', '0', tid], { encoding: 'utf8' })
   if (!r || r.status !== 0) {
-    console.error(`--sched-batch: could not switch the drop thread to SCHED_BATCH ${r ? r.stderr : '(thread not found)'}`)
+    console.error(
+      `--sched-batch: could not switch the drop thread to SCHED_BATCH ${r ? r.stderr : '(thread not found)'}`,
+    )
     return undefined
   }
   return d
@@ -241,7 +244,10 @@ const PATHS = [
 ]
 
 async function main() {
-  const only = process.argv.find((a) => a.startsWith('--kinds='))?.slice('--kinds='.length).split(',')
+  const only = process.argv
+    .find((a) => a.startsWith('--kinds='))
+    ?.slice('--kinds='.length)
+    .split(',')
   const kinds = Object.keys(KINDS).filter((k) => !only || only.includes(k))
   console.log(
     header(
@@ -270,7 +276,10 @@ async function main() {
       const measured = {}
       const order = [...paths.filter((p) => p.id === 'dropper'), ...paths.filter((p) => p.id !== 'dropper')]
       for (const path of order) {
-        const eta = step > 1 ? ` — about ${Math.round((((Date.now() - started) / (step - 1)) * (total - step + 1)) / 1000)} s left` : ''
+        const eta =
+          step > 1
+            ? ` — about ${Math.round((((Date.now() - started) / (step - 1)) * (total - step + 1)) / 1000)} s left`
+            : ''
         progress(`[stall ${step}/${total}] ${name} (run ${rep + 1}/${REPS}): ${path.label}…${eta}`)
         const act = path.prepare(KINDS[name], measured)
         const m = await loopWindow(act)
@@ -306,7 +315,12 @@ async function main() {
     for (const path of PATHS) {
       const c = cell(path.id)
       if (!c) continue
-      summary[name][path.id] = { label: path.label, ...c, heldVsDropper: c.held / base.held, maxOverIdle: c.max - idle.max }
+      summary[name][path.id] = {
+        label: path.label,
+        ...c,
+        heldVsDropper: c.held / base.held,
+        maxOverIdle: c.max - idle.max,
+      }
       const notes = []
       if (c.inlineFull) notes.push(`${count(c.inlineFull)} freed inline: queue full`)
       if (c.preempted) notes.push(`preempted during ${c.preempted} of ${c.runs} releases`)
@@ -325,7 +339,9 @@ async function main() {
       ])
     }
   }
-  console.log(table(['data', 'path', 'JS held', '× dropper', 'loop max', 'loop p99', 'max vs idle', 'window', 'notes'], rows, 2))
+  console.log(
+    table(['data', 'path', 'JS held', '× dropper', 'loop max', 'loop p99', 'max vs idle', 'window', 'notes'], rows, 2),
+  )
   const after = dropper.stats()
   console.log(
     `\ndropper totals: deferred ${count(after.deferred)}, freed ${count(after.freed)}, ` +

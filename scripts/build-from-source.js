@@ -15,7 +15,16 @@
 'use strict'
 
 const { spawnSync } = require('node:child_process')
-const { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } = require('node:fs')
+const {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} = require('node:fs')
 const { tmpdir } = require('node:os')
 const { dirname, join, resolve } = require('node:path')
 
@@ -83,7 +92,9 @@ function main() {
   if (cargoCheck.status !== 0) {
     throw new Error('cargo was not found on PATH: install a Rust toolchain from https://rustup.rs and run this again')
   }
-  console.log(`lazyfree-build: ${cargoCheck.stdout.trim()}, node ${process.version} ${process.platform}-${process.arch}`)
+  console.log(
+    `lazyfree-build: ${cargoCheck.stdout.trim()}, node ${process.version} ${process.platform}-${process.arch}`,
+  )
 
   // Build outside node_modules, so a Cargo workspace in a parent folder of
   // the user's project cannot claim the crate.
@@ -101,7 +112,15 @@ function main() {
     const profile = opts.debug ? 'debug' : 'release'
     run(
       'cargo',
-      ['build', '--lib', ...(opts.debug ? [] : ['--release']), '--manifest-path', join(work, 'Cargo.toml'), '--target-dir', targetDir],
+      [
+        'build',
+        '--lib',
+        ...(opts.debug ? [] : ['--release']),
+        '--manifest-path',
+        join(work, 'Cargo.toml'),
+        '--target-dir',
+        targetDir,
+      ],
       { env },
     )
 

@@ -68,11 +68,22 @@ class FuzzError extends Error {}
 const strings = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 10 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
-  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom('\uD800', '\uDFFF', '\uFFFD', 'a', 'é', '\u0000', '\uD83D\uDE00'), maxLength: 5 }) },
+  {
+    weight: 2,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('\uD800', '\uDFFF', '\uFFFD', 'a', 'é', '\u0000', '\uD83D\uDE00'),
+      maxLength: 5,
+    }),
+  },
 )
 const scalarRecipe = fc.oneof(
   { weight: 5, arbitrary: strings.map((s) => ({ t: 'str', s })) },
-  { weight: 2, arbitrary: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1e21, 2 ** 53 + 2)).map((n) => ({ t: 'num', n })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1e21, 2 ** 53 + 2))
+      .map((n) => ({ t: 'num', n })),
+  },
   { weight: 1, arbitrary: fc.bigInt().map((n) => ({ t: 'big', n: String(n) })) },
   {
     weight: 3,
@@ -85,8 +96,18 @@ const scalarRecipe = fc.oneof(
       lie: fc.constantFrom('none', 'none', 'byteLength', 'length', 'detachGetter', 'detached'),
     }),
   },
-  { weight: 1, arbitrary: fc.constantFrom('undefined', 'null', 'true', 'symbol', 'function').map((which) => ({ t: 'prim', which })) },
-  { weight: 1, arbitrary: fc.constantFrom('date', 'regexp', 'class', 'createMap', 'createSet', 'promise', 'weakmap', 'error').map((which) => ({ t: 'inst', which })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('undefined', 'null', 'true', 'symbol', 'function')
+      .map((which) => ({ t: 'prim', which })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('date', 'regexp', 'class', 'createMap', 'createSet', 'promise', 'weakmap', 'error')
+      .map((which) => ({ t: 'inst', which })),
+  },
 )
 const wrapper = fc.constantFrom('none', 'none', 'none', 'proxy', 'revoked', 'throwingTrap')
 const { value: valueRecipe } = fc.letrec((tie) => ({
@@ -98,7 +119,13 @@ const { value: valueRecipe } = fc.letrec((tie) => ({
   ),
   element: fc.oneof({ weight: 12, arbitrary: scalarRecipe }, { weight: 1, arbitrary: tie('container') }),
   container: fc.oneof(
-    fc.record({ t: fc.constant('arr'), items: fc.array(tie('element'), { maxLength: 5 }), realm: fc.constantFrom('here', 'other'), wrap: wrapper, sparse: fc.boolean() }),
+    fc.record({
+      t: fc.constant('arr'),
+      items: fc.array(tie('element'), { maxLength: 5 }),
+      realm: fc.constantFrom('here', 'other'),
+      wrap: wrapper,
+      sparse: fc.boolean(),
+    }),
     fc.record({
       t: fc.constant('set'),
       items: fc.array(tie('element'), { maxLength: 5 }),
@@ -121,7 +148,11 @@ const { value: valueRecipe } = fc.letrec((tie) => ({
       wrap: wrapper,
       getter: fc.constantFrom('none', 'none', 'none', 'throws', 'mutates'),
     }),
-    fc.record({ t: fc.constant('pairs'), entries: fc.array(fc.tuple(tie('element'), tie('element')), { maxLength: 4 }), wrap: wrapper }),
+    fc.record({
+      t: fc.constant('pairs'),
+      entries: fc.array(fc.tuple(tie('element'), tie('element')), { maxLength: 4 }),
+      wrap: wrapper,
+    }),
   ),
 }))
 
@@ -142,7 +173,10 @@ function build(r, ctx) {
       return {
         date: () => new Date(0),
         regexp: () => /x/,
-        class: () => new (class Point { x = 1 })(),
+        class: () =>
+          new (class Point {
+            x = 1
+          })(),
         createMap: () => Object.create(Map.prototype),
         createSet: () => Object.create(Set.prototype),
         promise: () => Promise.resolve(1),
@@ -416,7 +450,8 @@ function judgeError(e, expected, hostile, what) {
   if (name !== 'TypeError' && name !== 'RangeError' && !coded) fail(what, `threw ${name}: ${message}`)
   if (hostile || expected === undefined) return
   if (expected.ok) fail(what, `threw ${name} (${message}) for an input the contract accepts`)
-  if (expected.refused && !coded && name !== expected.refused) fail(what, `threw ${name} (${message}); expected ${expected.refused}`)
+  if (expected.refused && !coded && name !== expected.refused)
+    fail(what, `threw ${name} (${message}); expected ${expected.refused}`)
 }
 
 function asModel(kind, out) {
@@ -444,17 +479,18 @@ function check(what, recipe, call, reference) {
     return
   }
   if (ctx.hostile || expected === undefined || expected.ok === CLASS_ONLY) return
-  if (!expected.ok) fail(what, `accepted an input the contract refuses (${JSON.stringify(expected.refused ?? String(expected.threw))})`)
+  if (!expected.ok)
+    fail(what, `accepted an input the contract refuses (${JSON.stringify(expected.refused ?? String(expected.threw))})`)
   if (result !== undefined) {
     const got = asModel(result.kind, result.toJS('buffer'))
     const want = expected.ok
-    if (JSON.stringify(got) !== JSON.stringify(want)) fail(what, `round-trips differently: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      fail(what, `round-trips differently: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
     result.release()
   }
 }
 
-const norm = (x) =>
-  Buffer.isBuffer(x) ? x.toString('hex') : Array.isArray(x) ? x.map(norm) : x
+const norm = (x) => (Buffer.isBuffer(x) ? x.toString('hex') : Array.isArray(x) ? x.map(norm) : x)
 
 /** A Keyspace's whole content, to check a refused command changed nothing. */
 function snapshot(ks) {
@@ -485,7 +521,10 @@ const buildKey = (k, ctx) => (typeof k === 'string' ? k : build(k.recipe, ctx))
 const refKey = (k) => (typeof k === 'string' && isWellFormed(k) ? k : refuse(TYPE))
 const junkOptions = fc.oneof(
   fc.constant(undefined),
-  fc.record({ ex: fc.oneof(fc.integer({ min: -2, max: 1000 }), fc.double(), fc.string()), nx: fc.boolean() }, { requiredKeys: [] }),
+  fc.record(
+    { ex: fc.oneof(fc.integer({ min: -2, max: 1000 }), fc.double(), fc.string()), nx: fc.boolean() },
+    { requiredKeys: [] },
+  ),
   fc.record({ px: fc.integer({ min: 1, max: 10_000 }), xx: fc.anything() }, { requiredKeys: [] }),
   fc.anything(),
 )
@@ -493,13 +532,26 @@ const junkOptions = fc.oneof(
 const command = fc.oneof(
   fc.record({ c: fc.constant('set'), key: keyRecipe, value: valueRecipe, options: junkOptions }),
   fc.record({ c: fc.constant('append'), key: keyRecipe, value: valueRecipe }),
-  fc.record({ c: fc.constantFrom('rpush', 'lpush'), key: keyRecipe, values: fc.array(valueRecipe, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    c: fc.constantFrom('rpush', 'lpush'),
+    key: keyRecipe,
+    values: fc.array(valueRecipe, { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ c: fc.constant('hset'), key: keyRecipe, field: valueRecipe, value: valueRecipe }),
   fc.record({ c: fc.constant('hsetAll'), key: keyRecipe, fields: valueRecipe }),
   fc.record({ c: fc.constant('sadd'), key: keyRecipe, members: fc.array(valueRecipe, { minLength: 1, maxLength: 3 }) }),
-  fc.record({ c: fc.constant('zadd'), key: keyRecipe, score: fc.oneof(fc.double(), fc.anything()), member: valueRecipe }),
+  fc.record({
+    c: fc.constant('zadd'),
+    key: keyRecipe,
+    score: fc.oneof(fc.double(), fc.anything()),
+    member: valueRecipe,
+  }),
   fc.record({ c: fc.constant('setValue'), key: keyRecipe, value: valueRecipe }),
-  fc.record({ c: fc.constantFrom('get', 'del', 'exists', 'type', 'keys', 'lrange', 'expire', 'rename'), key: keyRecipe, other: fc.anything() }),
+  fc.record({
+    c: fc.constantFrom('get', 'del', 'exists', 'type', 'keys', 'lrange', 'expire', 'rename'),
+    key: keyRecipe,
+    other: fc.anything(),
+  }),
 )
 
 /** Runs one keyspace command on fresh inputs; checks it against the reference. */
@@ -534,7 +586,13 @@ function runCommand(ks, cmd) {
         const refValues = cmd.values.map((v) => build(v, refCtx))
         expected = expect(() => [refKey(buildKey(cmd.key, refCtx)), refValues.map(refScalar)])
         const n = ks[cmd.c](key, ...values)
-        read = () => [key, (cmd.c === 'rpush' ? ks.lrange(key, n - values.length, n - 1) : ks.lrange(key, 0, values.length - 1).reverse()).map(hex)]
+        read = () => [
+          key,
+          (cmd.c === 'rpush'
+            ? ks.lrange(key, n - values.length, n - 1)
+            : ks.lrange(key, 0, values.length - 1).reverse()
+          ).map(hex),
+        ]
         return
       }
       case 'hset': {
@@ -555,7 +613,11 @@ function runCommand(ks, cmd) {
         const refMembers = cmd.members.map((v) => build(v, refCtx))
         expected = expect(() => [refKey(buildKey(cmd.key, refCtx)), refMembers.map(refScalar)])
         ks.sadd(key, ...members)
-        read = () => [key, refMembers.map((m) => hex(refScalar(m))), refMembers.map((m) => (ks.sismember(key, m) ? hex(refScalar(m)) : 'missing'))]
+        read = () => [
+          key,
+          refMembers.map((m) => hex(refScalar(m))),
+          refMembers.map((m) => (ks.sismember(key, m) ? hex(refScalar(m)) : 'missing')),
+        ]
         return
       }
       case 'zadd':
@@ -588,15 +650,21 @@ function runCommand(ks, cmd) {
     return
   }
   if (ctx.hostile || refCtx.hostile || expected === undefined) return
-  if (!expected.ok) fail(what, `accepted arguments the contract refuses (${expected.refused ?? String(expected.threw)})`)
+  if (!expected.ok)
+    fail(what, `accepted arguments the contract refuses (${expected.refused ?? String(expected.threw)})`)
   if (read) {
     const got = read()
-    if (cmd.c === 'set' && got[1] !== hex(expected.ok[1])) fail(what, `stored ${got[1]}, expected ${hex(expected.ok[1])}`)
-    if ((cmd.c === 'rpush' || cmd.c === 'lpush') && JSON.stringify(got[1]) !== JSON.stringify(expected.ok[1].map(hex))) {
+    if (cmd.c === 'set' && got[1] !== hex(expected.ok[1]))
+      fail(what, `stored ${got[1]}, expected ${hex(expected.ok[1])}`)
+    if (
+      (cmd.c === 'rpush' || cmd.c === 'lpush') &&
+      JSON.stringify(got[1]) !== JSON.stringify(expected.ok[1].map(hex))
+    ) {
       fail(what, `stored ${JSON.stringify(got[1])}, expected ${JSON.stringify(expected.ok[1].map(hex))}`)
     }
     if (cmd.c === 'hset' && got[1] !== got[2]) fail(what, `hget gave ${got[2]}, expected ${got[1]}`)
-    if (cmd.c === 'sadd' && JSON.stringify(got[1]) !== JSON.stringify(got[2])) fail(what, `members missing: ${JSON.stringify(got[2])}`)
+    if (cmd.c === 'sadd' && JSON.stringify(got[1]) !== JSON.stringify(got[2]))
+      fail(what, `members missing: ${JSON.stringify(got[2])}`)
   }
 }
 
@@ -605,48 +673,87 @@ function runCommand(ks, cmd) {
 const dropper = new Dropper({ capacity: 64 })
 const entryPoints = {
   from: (r) => check('NativeValue.from', r, (v) => NativeValue.from(v), refValue),
-  string: (r) => check('NativeValue.string', r, (v) => NativeValue.string(v), (v) => model.string(refScalar(v))),
+  string: (r) =>
+    check(
+      'NativeValue.string',
+      r,
+      (v) => NativeValue.string(v),
+      (v) => model.string(refScalar(v)),
+    ),
   // list, set and zset iterate any iterable: a 512 MiB view would be
   // iterated number by number (correct, and slow), so it is left to the
   // scalar entry points.
   list: (r) =>
     r.t === 'huge' ||
-    check('NativeValue.list', r, (v) => NativeValue.list(v), (v) => {
-      if (typeof v !== 'object' || v === null || typeof v[Symbol.iterator] !== 'function') refuse(TYPE)
-      return model.list(Array.isArray(v) ? elements(v) : Array.from(v).map(refScalar))
-    }),
+    check(
+      'NativeValue.list',
+      r,
+      (v) => NativeValue.list(v),
+      (v) => {
+        if (typeof v !== 'object' || v === null || typeof v[Symbol.iterator] !== 'function') refuse(TYPE)
+        return model.list(Array.isArray(v) ? elements(v) : Array.from(v).map(refScalar))
+      },
+    ),
   set: (r) =>
     r.t === 'huge' ||
-    check('NativeValue.set', r, (v) => NativeValue.set(v), (v) => {
-      if (util.types.isSet(v) && v instanceof Set) return refSet(v)
-      if (typeof v !== 'object' || v === null || typeof v[Symbol.iterator] !== 'function') refuse(TYPE)
-      return model.set(Array.isArray(v) ? elements(v) : Array.from(v).map(refScalar))
-    }),
+    check(
+      'NativeValue.set',
+      r,
+      (v) => NativeValue.set(v),
+      (v) => {
+        if (util.types.isSet(v) && v instanceof Set) return refSet(v)
+        if (typeof v !== 'object' || v === null || typeof v[Symbol.iterator] !== 'function') refuse(TYPE)
+        return model.set(Array.isArray(v) ? elements(v) : Array.from(v).map(refScalar))
+      },
+    ),
   hash: (r) =>
-    check('NativeValue.hash', r, (v) => NativeValue.hash(v), (v) => {
-      if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) refuse(TYPE)
-      if (v instanceof Map) return refMap(v)
-      if (typeof v[Symbol.iterator] === 'function') return refPairs(Array.from(v))
-      if (util.types.isMap(v)) return refMap(v)
-      if (isPlain(v)) return refObject(v)
-      return refuse(TYPE)
-    }),
+    check(
+      'NativeValue.hash',
+      r,
+      (v) => NativeValue.hash(v),
+      (v) => {
+        if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) refuse(TYPE)
+        if (v instanceof Map) return refMap(v)
+        if (typeof v[Symbol.iterator] === 'function') return refPairs(Array.from(v))
+        if (util.types.isMap(v)) return refMap(v)
+        if (isPlain(v)) return refObject(v)
+        return refuse(TYPE)
+      },
+    ),
   zset: (r) =>
     r.t === 'huge' ||
     // Scores come from the recipe's values: the outcome's class is judged.
-    check('NativeValue.zset', r, (v) => NativeValue.zset(v), () => CLASS_ONLY),
+    check(
+      'NativeValue.zset',
+      r,
+      (v) => NativeValue.zset(v),
+      () => CLASS_ONLY,
+    ),
   defer: (r) =>
-    check('Dropper.defer', r, (v) => {
-      dropper.defer(v)
-    }, refValue),
+    check(
+      'Dropper.defer',
+      r,
+      (v) => {
+        dropper.defer(v)
+      },
+      refValue,
+    ),
   deferAll: (r) =>
-    check('Dropper.deferAll', r, (v) => {
-      dropper.deferAll([NativeValue.from('a'), v])
-    }, () => refuse(TYPE)),
+    check(
+      'Dropper.deferAll',
+      r,
+      (v) => {
+        dropper.deferAll([NativeValue.from('a'), v])
+      },
+      () => refuse(TYPE),
+    ),
 }
 
 const entryArb = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...Object.keys(entryPoints)), valueRecipe).map(([e, r]) => ({ e, r })) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(fc.constantFrom(...Object.keys(entryPoints)), valueRecipe).map(([e, r]) => ({ e, r })),
+  },
   { weight: 6, arbitrary: fc.array(command, { minLength: 1, maxLength: 6 }).map((cmds) => ({ e: 'keyspace', cmds })) },
 )
 
@@ -662,7 +769,11 @@ const property = fc.property(entryArb, (input) => {
     // FUZZ_SLOW=1 names inputs that take over 100 ms (the time limit is
     // only checked between inputs).
     if (process.env.FUZZ_SLOW && Date.now() - t0 > 100) {
-      console.error('slow', Date.now() - t0, JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 300))
+      console.error(
+        'slow',
+        Date.now() - t0,
+        JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 300),
+      )
     }
   }
 })

@@ -76,7 +76,8 @@ async function main() {
       failed = true
       console.log(`  FAIL  ${label} (${result.node}): ${stats}`)
       for (const f of result.failures) console.log(`    ${f.split('\n').join('\n    ')}`)
-      if (code !== 0 && result.failures.length === 0) console.log(`    exit ${code}${signal ? `, signal ${signal}` : ''}`)
+      if (code !== 0 && result.failures.length === 0)
+        console.log(`    exit ${code}${signal ? `, signal ${signal}` : ''}`)
     } else {
       console.log(`  PASS  ${label} (${result.node}): ${stats}`)
     }

@@ -114,7 +114,13 @@ async function keyspace() {
   } catch {
     // RangeError: not a safe integer, nothing changed
   }
-  ks.hset('bin', new Map([[Buffer.from([0xff]), 'a'], [Buffer.from([0xfe]), 'b']]))
+  ks.hset(
+    'bin',
+    new Map([
+      [Buffer.from([0xff]), 'a'],
+      [Buffer.from([0xfe]), 'b'],
+    ]),
+  )
   try {
     ks.hgetall('bin')
   } catch {

@@ -28,7 +28,10 @@ const avaArgs = process.argv.slice(2)
 
 /** The cached node binary of `major`, installing it when missing or of another major. */
 function nodeFor(major) {
-  return nodes.nodeFor(major, { refresh: !!process.env.NODE_MATRIX_REFRESH, log: (m) => console.log(`node-matrix: ${m}`) })
+  return nodes.nodeFor(major, {
+    refresh: !!process.env.NODE_MATRIX_REFRESH,
+    log: (m) => console.log(`node-matrix: ${m}`),
+  })
 }
 
 /** Runs vitest on the Keyv suite with `node`; resolves to { version, code, summary }. */
@@ -43,7 +46,11 @@ function runVitest(node) {
   // eslint-disable-next-line no-control-regex
   const plain = (r.stdout || '').replace(/\x1b\[[0-9;]*m/g, '')
   const tests = /Tests\s+(.+?)\s*$/m.exec(plain)
-  return { version: `${version} (vitest)`, code: r.status ?? 1, summary: tests ? tests[1] : `no vitest summary (${r.error || r.signal})` }
+  return {
+    version: `${version} (vitest)`,
+    code: r.status ?? 1,
+    summary: tests ? tests[1] : `no vitest summary (${r.error || r.signal})`,
+  }
 }
 
 /** Runs ava's CLI with `node`; resolves to { version, code, summary }. */
@@ -68,7 +75,11 @@ function runAva(node) {
     child.on('close', (code, signal) => {
       // ava prints one line per test (✔ passed, ✘ failed) and a closing count.
       const passed = (output.match(/^\s*✔/gm) || []).length
-      const closing = [...output.matchAll(/^\s*(\d+ (?:tests?|known failures?|uncaught exceptions?|unhandled rejections?) [a-z ]+)$/gm)]
+      const closing = [
+        ...output.matchAll(
+          /^\s*(\d+ (?:tests?|known failures?|uncaught exceptions?|unhandled rejections?) [a-z ]+)$/gm,
+        ),
+      ]
         .map((m) => m[1].trim())
         .join(', ')
       const summary = closing

@@ -72,7 +72,6 @@ const CANARY = Number(process.env.STRESS_CANARY ?? 0)
 const CANARY_EVERY = CANARY > 0 ? Math.round(1 / CANARY) : 0
 const leaked = []
 
-
 // Templates, built once: conversion copies them into native memory each
 // time, so the JavaScript heap stays the same size and only native memory
 // is exercised.
@@ -100,7 +99,12 @@ const STEPS = [
   () => (NativeValue.list(T.small).release(), 1),
   () => (NativeValue.string(T.string).release(), 1),
   () => {
-    const batch = [NativeValue.list(T.small), NativeValue.set(T.set), NativeValue.string('one'), NativeValue.list(T.list)]
+    const batch = [
+      NativeValue.list(T.small),
+      NativeValue.set(T.set),
+      NativeValue.string('one'),
+      NativeValue.list(T.list),
+    ]
     defaultDropper.deferAll(batch)
     return batch.length
   },
@@ -228,7 +232,9 @@ async function main() {
   const warm = await round('warm-up', WARMUP_SECONDS)
   print(warm)
   const baseline = warm.rss
-  console.log(`  baseline RSS (after the warm-up's drain + GC): ${mib(baseline)}, outside the V8 heap ${mib(warm.native)}\n`)
+  console.log(
+    `  baseline RSS (after the warm-up's drain + GC): ${mib(baseline)}, outside the V8 heap ${mib(warm.native)}\n`,
+  )
 
   const rounds = []
   for (let i = 1; i <= ROUNDS; i++) {

@@ -83,7 +83,9 @@ async function main() {
   const drained = Date.now()
   const afterDrain = await settleRss()
   const limit = Math.max(baseline * (1 + TOLERANCE), baseline + FLOOR)
-  console.log(`baseline ${mib(baseline)}, peak ${mib(peak)}, right after drain + GC ${mib(afterDrain)}; limit ${mib(limit)}`)
+  console.log(
+    `baseline ${mib(baseline)}, peak ${mib(peak)}, right after drain + GC ${mib(afterDrain)}; limit ${mib(limit)}`,
+  )
   // Idle: a timer reads RSS; nothing else runs.
   const samples = []
   let back

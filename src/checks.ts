@@ -30,7 +30,9 @@ export function isIterable(value: unknown): value is Iterable<unknown> {
  * number as "not a pair" would hold the event loop for seconds.
  */
 export function binaryAsEntries(value: ArrayBufferView, what: string): TypeError {
-  return new TypeError(`${what} is ${describe(value)}; expected a Map, a plain object or an iterable of [field, value] pairs`)
+  return new TypeError(
+    `${what} is ${describe(value)}; expected a Map, a plain object or an iterable of [field, value] pairs`,
+  )
 }
 
 /** An array of what `items` holds, or a `TypeError` naming `what`. */
@@ -40,7 +42,6 @@ export function arrayOf(items: unknown, what: string, expected: string): unknown
   throw new TypeError(`${what} is ${describe(items)}; expected ${expected}`)
 }
 
-
 /** A plain options object (or `undefined`), with only `allowed` names. */
 export function optionsObject(value: unknown, name: string, allowed: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {}
@@ -48,7 +49,8 @@ export function optionsObject(value: unknown, name: string, allowed: readonly st
     throw new TypeError(`${name} is ${describe(value)}; expected an object`)
   }
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new TypeError(`unknown option '${key}' in ${name}; expected ${allowed.join(', ')}`)
+    if (!allowed.includes(key))
+      throw new TypeError(`unknown option '${key}' in ${name}; expected ${allowed.join(', ')}`)
   }
   return value as Record<string, unknown>
 }
@@ -115,4 +117,3 @@ export function needSome(items: unknown[], command: string, what: string): unkno
   if (items.length === 0) throw new TypeError(`${command} needs at least one ${what}`)
   return items
 }
-

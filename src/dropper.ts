@@ -26,7 +26,10 @@ function checkOptions(options: unknown): DropperOptions {
     }
   }
   const { capacity, threshold, name } = options as Record<string, unknown>
-  for (const [key, value] of [['capacity', capacity], ['threshold', threshold]] as const) {
+  for (const [key, value] of [
+    ['capacity', capacity],
+    ['threshold', threshold],
+  ] as const) {
     if (value !== undefined && typeof value !== 'number') {
       throw new TypeError(`options.${key} is ${describe(value)}; expected a number`)
     }

@@ -49,4 +49,3 @@ export function startActiveExpiry(handle: KeyspaceHandle, hz: number): ActiveExp
   slow.unref()
   return { stop }
 }
-

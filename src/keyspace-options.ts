@@ -68,7 +68,6 @@ export interface KeyspaceOptions {
   hz?: number
 }
 
-
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
@@ -149,4 +148,3 @@ export function keyspaceSettings(options: KeyspaceOptions | undefined): Keyspace
   }
   return { config, dropper, hz }
 }
-

@@ -2,13 +2,37 @@
 // shared by every thread of the process (`Keyspace.open`). Argument checks
 // come from src/checks.ts, options from src/keyspace-options.ts.
 import { KEYSPACE_BRAND } from './brand'
-import { binaryAsEntries, checkBoolean, checkInteger, checkKey, checkKeys, checkNumber, describe, isIterable, needSome, optionsObject } from './checks'
+import {
+  binaryAsEntries,
+  checkBoolean,
+  checkInteger,
+  checkKey,
+  checkKeys,
+  checkNumber,
+  describe,
+  isIterable,
+  needSome,
+  optionsObject,
+} from './checks'
 import { codedError } from './errors'
 import { startActiveExpiry, type ActiveExpiry } from './expiry'
 import { KEYSPACE_OPTIONS, keyspaceSettings, type KeyspaceOptions, type KeyspaceSettings } from './keyspace-options'
 import { fast, native, type Binding } from './loader'
 import { NativeValue } from './native-value'
-import type { FlushOptions, HgetallMapOptions, HgetallMapResult, KeyspaceInfo, MsetEntries, Scalar, ScanOptions, SetOptions, ValueKind, ZrangeMembers, ZrangeOptions, ZrangeWithScores } from './types'
+import type {
+  FlushOptions,
+  HgetallMapOptions,
+  HgetallMapResult,
+  KeyspaceInfo,
+  MsetEntries,
+  Scalar,
+  ScanOptions,
+  SetOptions,
+  ValueKind,
+  ZrangeMembers,
+  ZrangeOptions,
+  ZrangeWithScores,
+} from './types'
 
 type KeyspaceHandle = Binding.KeyspaceHandle
 type SharedKeyspaceHandle = Binding.SharedKeyspaceHandle
@@ -17,11 +41,9 @@ type SharedKeyspaceHandle = Binding.SharedKeyspaceHandle
 const I64_MIN = -(2n ** 63n)
 const I64_MAX = 2n ** 63n - 1n
 
-
 const SET_OPTIONS = ['ex', 'px', 'nx', 'xx', 'keepTtl']
 const SCAN_OPTIONS = ['match', 'count', 'type']
 const KINDS: readonly string[] = ['string', 'list', 'hash', 'set', 'zset']
-
 
 /**
  * The private token `Keyspace.open` passes to the constructor in place of
@@ -323,7 +345,9 @@ export class Keyspace<T extends string | Buffer = string> {
    */
   mset(entries: MsetEntries): void {
     if (entries === null || typeof entries !== 'object') {
-      throw new TypeError(`entries is ${describe(entries)}; expected a plain object, a Map or an iterable of [key, value] pairs`)
+      throw new TypeError(
+        `entries is ${describe(entries)}; expected a plain object, a Map or an iterable of [key, value] pairs`,
+      )
     }
     const keys: string[] = []
     const values: unknown[] = []
@@ -368,7 +392,9 @@ export class Keyspace<T extends string | Buffer = string> {
   incrby(key: string, n: number | bigint): number | bigint {
     if (typeof n === 'bigint') {
       if (n < I64_MIN || n > I64_MAX) {
-        throw new RangeError(`n is ${n}n; expected a bigint from -(2n ** 63n) to 2n ** 63n - 1n (Redis's 64-bit integers)`)
+        throw new RangeError(
+          `n is ${n}n; expected a bigint from -(2n ** 63n) to 2n ** 63n - 1n (Redis's 64-bit integers)`,
+        )
       }
       return this.#h.incrbyBig(checkKey(key), n)
     }
@@ -573,8 +599,7 @@ export class Keyspace<T extends string | Buffer = string> {
     const o = optionsObject(options, 'options', ['withScores'])
     const withScores = checkBoolean(o.withScores, 'options.withScores') ?? false
     return this.#h.zrange(checkKey(key), checkInteger(start, 'start'), checkInteger(stop, 'stop'), withScores) as
-      | T[]
-      | Array<[T, number]>
+      T[] | Array<[T, number]>
   }
 
   /** Number of members; 0 when missing. */
@@ -647,5 +672,4 @@ export class Keyspace<T extends string | Buffer = string> {
     this.#handle = undefined
     this.#id = 0
   }
-
 }

@@ -118,7 +118,9 @@ export class NativeValue {
    * pairs; a repeated field keeps its last value.
    * @throws TypeError naming the first field or value that is not a scalar.
    */
-  static hash(entries: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>): NativeValue {
+  static hash(
+    entries: Map<Scalar, Scalar> | Record<string, Scalar> | Iterable<readonly [Scalar, Scalar]>,
+  ): NativeValue {
     if (ArrayBuffer.isView(entries)) throw binaryAsEntries(entries, 'entries')
     const source = entries instanceof Map || !isIterable(entries) ? entries : Array.from(entries)
     return NativeValue.#make((id) => native.NativeHandle.convert(source, 'hash', 'entries', id))

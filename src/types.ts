@@ -40,7 +40,6 @@ export interface DropperOptions {
   name?: string
 }
 
-
 /**
  * A dropper's counters (Redis's meanings where Redis has them). Declared
  * once, on the Rust struct in crate/glue/dropper.rs, whose field docs flow
@@ -55,7 +54,11 @@ export interface HgetallMapOptions<B extends boolean | undefined = boolean | und
 }
 
 /** What {@link Keyspace.hgetallMap} returns for its `buffers` option `B`. */
-export type HgetallMapResult<B, T> = B extends true ? Map<Buffer, Buffer> : B extends false ? Map<string, string> : Map<T, T>
+export type HgetallMapResult<B, T> = B extends true
+  ? Map<Buffer, Buffer>
+  : B extends false
+    ? Map<string, string>
+    : Map<T, T>
 
 /** Options of {@link Keyspace.set}, as Redis's `SET` spells them. */
 export interface SetOptions {
