@@ -10,9 +10,15 @@
 // LAZYFREE_DIFF_SEED and LAZYFREE_DIFF_COMMANDS change the seed and the
 // number of commands.
 import test, { type ExecutionContext } from 'ava'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer, Socket } from 'node:net'
+import { Socket } from 'node:net'
 import { Keyspace } from '../index'
+
+// How the project starts a throwaway redis-server, and says it is missing.
+const { HAVE_REDIS, INSTALL, startRedisServer } = require('../scripts/redis-server') as {
+  HAVE_REDIS: boolean
+  INSTALL: string
+  startRedisServer(): Promise<{ port: number; url: string; stop(): void }>
+}
 
 // The project's one seeded generator (scripts/random.js, shared with the fixtures and stress runs).
 const { rng } = require('../scripts/random') as { rng(seed: number): { next(): number } }
@@ -101,38 +107,10 @@ class Client {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function startRedis(): Promise<{ client: Client; server: ChildProcess }> {
-  const port = await freePort()
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
-    { stdio: 'ignore' },
-  )
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      const client = await Client.connect(port)
-      if ((await client.send(['PING'])) === 'PONG') return { client, server }
-      client.close()
-    } catch {
-      if (Date.now() > deadline) {
-        server.kill()
-        throw new Error(`redis-server did not answer on 127.0.0.1:${port}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
+/** A local redis-server (scripts/redis-server.js) and a client of it. */
+async function startRedis(): Promise<{ client: Client; server: { stop(): void } }> {
+  const server = await startRedisServer()
+  return { client: await Client.connect(server.port), server }
 }
 
 // --- the command generator -----------------------------------------------------------
@@ -639,8 +617,6 @@ function closeEnough(redis: unknown, ours: unknown, command: string): boolean {
 // install it, so a new clone's `npm test` passes; CI (.ci/run) exports
 // LAZYFREE_REQUIRE_REDIS=1, which turns the skip into a failure there.
 const TITLE = 'the keyspace answers as redis-server does, reply for reply and error for error'
-const INSTALL = 'install it with `apt-get install redis-server` (Debian, Ubuntu) or `brew install redis` (macOS)'
-const HAVE_REDIS = !spawnSync('redis-server', ['--version']).error
 const REQUIRE_REDIS = process.env.LAZYFREE_REQUIRE_REDIS === '1'
 
 if (HAVE_REDIS) {
@@ -700,6 +676,6 @@ async function differential(t: ExecutionContext): Promise<void> {
   } finally {
     client.close()
     ks.close()
-    server.kill()
+    server.stop()
   }
 }

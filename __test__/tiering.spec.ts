@@ -9,73 +9,38 @@
 // Without redis-server on PATH the tier tests are skipped, with the reason;
 // LAZYFREE_REQUIRE_REDIS=1 (set by CI) turns that into a failure.
 import test from 'ava'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer, Socket } from 'node:net'
 import { createCache, type Cache } from 'cache-manager'
 import { createKeyv as createRedisKeyv } from '@keyv/redis'
 import type { Keyv } from 'keyv'
 import { createKeyv, KeyvLazyfree } from '../keyv'
 
-const HAVE_REDIS = !spawnSync('redis-server', ['--version']).error
-const INSTALL =
-  'redis-server is not on PATH; install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
+// How the project starts a throwaway redis-server, and says it is missing.
+const { HAVE_REDIS, INSTALL, startRedisServer } = require('../scripts/redis-server') as {
+  HAVE_REDIS: boolean
+  INSTALL: string
+  startRedisServer(): Promise<{ port: number; url: string; stop(): void }>
 }
 
-/** Resolves once redis-server answers PING on `port`. */
-function pong(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket()
-    socket.once('error', reject)
-    socket.once('data', (d) => {
-      socket.destroy()
-      if (d.toString().startsWith('+PONG')) resolve()
-      else reject(new Error(`unexpected reply ${d}`))
-    })
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'))
-  })
-}
-
-let server: ChildProcess | undefined
+let server: { stop(): void } | undefined
 let url = ''
 
 test.before(async () => {
   if (!HAVE_REDIS) return
-  const port = await freePort()
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      await pong(port)
-      break
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer on 127.0.0.1:${port}: ${error}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-  url = `redis://127.0.0.1:${port}`
+  const started = await startRedisServer()
+  server = started
+  url = started.url
 })
 
 test.after.always(() => {
-  server?.kill()
+  server?.stop()
 })
 
 if (!HAVE_REDIS) {
   test('the tiering tests need redis-server', (t) => {
-    if (process.env.LAZYFREE_REQUIRE_REDIS === '1') t.fail(`${INSTALL} (LAZYFREE_REQUIRE_REDIS=1)`)
+    if (process.env.LAZYFREE_REQUIRE_REDIS === '1')
+      t.fail(`redis-server is not on PATH; ${INSTALL} (LAZYFREE_REQUIRE_REDIS=1)`)
     else {
-      t.log(`skipped: ${INSTALL}`)
+      t.log(`skipped: redis-server is not on PATH; ${INSTALL}`)
       t.pass()
     }
   })

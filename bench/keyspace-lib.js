@@ -2,8 +2,7 @@
 // ioredis client, timing and table helpers, and the GC-tax measurement. Run the benchmarks with `node --expose-gc`.
 'use strict'
 
-const { spawn, spawnSync } = require('node:child_process')
-const { createServer, Socket } = require('node:net')
+const { HAVE_REDIS, startRedisServer } = require('../scripts/redis-server')
 const { machine, machineLine, table } = require('./common')
 const { PerformanceObserver, monitorEventLoopDelay } = require('node:perf_hooks')
 
@@ -19,64 +18,21 @@ function lruCache() {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
-function connectable(port) {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket()
-    socket.once('error', reject)
-    socket.connect(port, '127.0.0.1', () => {
-      socket.destroy()
-      resolve()
-    })
-  })
-}
-
 /**
- * Starts redis-server on 127.0.0.1 at a free port, without persistence.
- * Returns { client, clientName, port, stop }, or undefined when redis-server is
- * not installed.
+ * A local redis-server (scripts/redis-server.js) with an ioredis client:
+ * `{ client, clientName, port, stop }`, or undefined when it is not installed.
  */
 async function startRedis() {
-  if (spawnSync('redis-server', ['--version']).error) return undefined
-  const port = await freePort()
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  )
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      await connectable(port)
-      break
-    } catch (e) {
-      if (Date.now() > deadline) {
-        server.kill()
-        throw e
-      }
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
+  if (!HAVE_REDIS) return undefined
+  const server = await startRedisServer()
+  const { port } = server
   const Redis = require('ioredis')
   const client = new Redis({ host: '127.0.0.1', port })
   await client.ping()
   const clientName = 'ioredis'
   const stop = async () => {
     await client.quit()
-    server.kill()
+    server.stop()
   }
   return { client, clientName, port, stop }
 }

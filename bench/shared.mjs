@@ -15,7 +15,6 @@
 // Goals (issue 14): two threads read >= 1.6x one; a shared get <= 1.3x an
 // unshared one; four workers attached ~ one copy + the workers' baseline.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
-import { execFileSync, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,6 +23,8 @@ import { readFileSync } from 'node:fs'
 import { lazyfree, packageDir, writeResults, table, machineLine } from './lib.mjs'
 
 const require = createRequire(import.meta.url)
+// How the project starts a throwaway redis-server.
+const { HAVE_REDIS, startRedisServer } = require('../scripts/redis-server.js')
 const QUICK = process.env.LAZYFREE_BENCH_QUICK === '1'
 const KEYS = 100_000
 const VALUE = 'v'.repeat(100)
@@ -73,7 +74,7 @@ async function worker() {
     set = (k, v) => cache.set(k, v)
   } else if (mode === 'redis') {
     const Redis = require(require.resolve('ioredis', { paths: [packageDir()] }))
-    const redis = new Redis({ port, lazyConnect: true })
+    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true })
     await redis.connect()
     get = (k) => redis.get(k)
     set = (k, v) => redis.set(k, v)
@@ -147,27 +148,14 @@ function opsPerSecond(results, ops) {
 }
 
 async function startRedis() {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' })
-  } catch {
-    return undefined
-  }
-  const port = 16379 + (process.pid % 1000)
-  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  if (!HAVE_REDIS) return undefined
+  const server = await startRedisServer()
   const Redis = require(require.resolve('ioredis', { paths: [packageDir()] }))
-  const redis = new Redis({ port, lazyConnect: true, retryStrategy: () => 50 })
-  for (let i = 0; i < 100; i++) {
-    try {
-      await redis.connect()
-      break
-    } catch {
-      await sleep(50)
-    }
-  }
+  const redis = new Redis({ port: server.port, host: '127.0.0.1' })
   const pipe = redis.pipeline()
   for (let i = 0; i < KEYS; i++) pipe.set(key(i), VALUE)
   await pipe.exec()
-  return { port, stop: () => (redis.disconnect(), child.kill()) }
+  return { port: server.port, stop: () => (redis.disconnect(), server.stop()) }
 }
 
 function singleThread(Keyspace) {
