@@ -20,6 +20,12 @@ export declare function checkKey(key: unknown, name?: string): string;
 export declare function notWellFormed(s: string, name: string): TypeError;
 /** The keys of a multi-key command: at least one, each a well-formed string. */
 export declare function checkKeys(keys: unknown[], command: string): string[];
+/**
+ * The keys of a multi-key command on the fast path (crate/glue/fast.rs): at
+ * least one, each a string. The addon refuses a key with a lone surrogate
+ * itself, in `checkKey`'s words, so it is not scanned twice.
+ */
+export declare function checkKeyTypes(keys: unknown[], command: string): string[];
 /** An integer argument; beyond 2^53 it is imprecise, as any JS number is. */
 export declare function checkInteger(value: unknown, name: string): number;
 /** A number argument named `name` (any number; ranges are checked natively). */

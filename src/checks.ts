@@ -99,6 +99,17 @@ export function checkKeys(keys: unknown[], command: string): string[] {
   return keys as string[]
 }
 
+/**
+ * The keys of a multi-key command on the fast path (crate/glue/fast.rs): at
+ * least one, each a string. The addon refuses a key with a lone surrogate
+ * itself, in `checkKey`'s words, so it is not scanned twice.
+ */
+export function checkKeyTypes(keys: unknown[], command: string): string[] {
+  if (keys.length === 0) throw new TypeError(`${command} needs at least one key`)
+  for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'string') checkKey(keys[i], `keys[${i}]`)
+  return keys as string[]
+}
+
 /** An integer argument; beyond 2^53 it is imprecise, as any JS number is. */
 export function checkInteger(value: unknown, name: string): number {
   if (typeof value !== 'number') throw new TypeError(`${name} is ${describe(value)}; expected an integer`)

@@ -7,6 +7,7 @@ import {
   checkBoolean,
   checkInteger,
   checkKey,
+  checkKeyTypes,
   checkKeys,
   checkNumber,
   describe,
@@ -329,7 +330,7 @@ export class Keyspace<T extends string | Buffer = string> {
     // Closed (#h throws ERR_LAZYFREE_CLOSED before any key is looked at):
     // the handle's method.
     if (this.#id === 0) return this.#h.mget(checkKeys(keys, 'mget')) as Array<T | null>
-    return fast.ksMget(this.#id, ...checkKeys(keys, 'mget')) as Array<T | null>
+    return fast.ksMget(this.#id, ...checkKeyTypes(keys, 'mget')) as Array<T | null>
   }
 
   /**
