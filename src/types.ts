@@ -111,26 +111,9 @@ export interface ZrangeWithScores extends ZrangeOptions {
   withScores: true
 }
 
-/** What {@link Keyspace.info} reports, with Redis's field names. */
-export interface KeyspaceInfo {
-  /** Keys held (DBSIZE). */
-  keys: number
-  /** Keys with a TTL. */
-  expires: number
-  /** Bytes held by the entries (key + value estimate + fixed overhead each), plus bytes the dropper has not freed yet. */
-  used_memory: number
-  /** The limit in bytes; 0 for none. */
-  maxmemory: number
-  /** Keys evicted to make room, ever. */
-  evicted_keys: number
-  /** Keys removed because their TTL passed, ever. */
-  expired_keys: number
-  /** Reads that found their key. */
-  keyspace_hits: number
-  /** Reads that did not. */
-  keyspace_misses: number
-  /** The dropper's values not yet freed. */
-  lazyfree_pending_objects: number
-  /** The dropper's values freed, ever. */
-  lazyfreed_objects: number
-}
+/**
+ * What {@link Keyspace.info} reports, with Redis's field names: the type the
+ * addon returns, declared once with its field docs on the Rust struct
+ * (crate/glue/keyspace.rs).
+ */
+export type KeyspaceInfo = Binding.KeyspaceInfo

@@ -44,24 +44,35 @@ pub struct KeyspaceConfig {
   pub return_buffers: bool,
 }
 
-/// `info()`, with Redis's field names.
+/// What `Keyspace#info` reports, with Redis's field names. The facade's
+/// `KeyspaceInfo` is this type: these docs are the published ones.
 #[napi(object)]
 pub struct KeyspaceInfo {
+  /// Keys held (DBSIZE).
   pub keys: f64,
+  /// Keys with a TTL.
   pub expires: f64,
+  /// Bytes held by the entries (key + value estimate + fixed overhead each), plus bytes the dropper has not freed yet.
   #[napi(js_name = "used_memory")]
   pub used_memory: f64,
+  /// The limit in bytes; 0 for none.
   pub maxmemory: f64,
+  /// Keys evicted to make room, ever.
   #[napi(js_name = "evicted_keys")]
   pub evicted_keys: f64,
+  /// Keys removed because their TTL passed, ever.
   #[napi(js_name = "expired_keys")]
   pub expired_keys: f64,
+  /// Reads that found their key.
   #[napi(js_name = "keyspace_hits")]
   pub keyspace_hits: f64,
+  /// Reads that did not.
   #[napi(js_name = "keyspace_misses")]
   pub keyspace_misses: f64,
+  /// The dropper's values not yet freed.
   #[napi(js_name = "lazyfree_pending_objects")]
   pub lazyfree_pending_objects: f64,
+  /// The dropper's values freed, ever.
   #[napi(js_name = "lazyfreed_objects")]
   pub lazyfreed_objects: f64,
 }
