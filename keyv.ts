@@ -1,4 +1,4 @@
-// `lazyfree/keyv`: a Keyv storage adapter over a Keyspace (API.md §5).
+// `lazyfree/keyv`: a Keyv storage adapter over a Keyspace (docs/api.md §5).
 //
 // Node services reach their caches through Keyv (and cache-manager over
 // Keyv) rather than through a cache library directly. This adapter lets them

@@ -1,5 +1,5 @@
 // `lazyfree/prometheus`: the droppers' and keyspaces' counters as Prometheus
-// metrics on a prom-client registry (API.md §6).
+// metrics on a prom-client registry (docs/api.md §6).
 //
 // Services scrape their metrics with prom-client; this module puts lazyfree's
 // numbers there without a timer: every metric reads its sources in its

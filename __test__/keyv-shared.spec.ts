@@ -1,4 +1,4 @@
-// lazyfree/keyv over a shared keyspace (API.md §5, docs/ecosystem.md "One
+// lazyfree/keyv over a shared keyspace (docs/api.md §5, docs/ecosystem.md "One
 // cache for every worker"): `createKeyv(Keyspace.open(name))` in the main
 // thread and in worker threads is one store. A value set through Keyv in one
 // thread is read through Keyv in another, with its TTL; namespaces keep

@@ -61,7 +61,7 @@ test('a scrape reads every dropper and keyspace, labelled by record key', async 
   t.regex(text, /^# TYPE lazyfree_dropper_deferred_total counter$/m)
   t.regex(text, /^# TYPE lazyfree_keyspace_keys gauge$/m)
   t.regex(text, /^# HELP lazyfree_keyspace_hits_total /m)
-  t.is(text.match(/^# TYPE /gm)?.length, 15, 'the fifteen metrics of API.md §6')
+  t.is(text.match(/^# TYPE /gm)?.length, 15, 'the fifteen metrics of docs/api.md §6')
 
   // Values are read on each scrape, not kept from the last one.
   cache.set('b', '2')

@@ -4,7 +4,7 @@
 //
 // Inputs are made from recipes (plain data fast-check generates and shrinks)
 // and built twice: once for the call under test, once for a reference model
-// of the contract (API.md §1, written here in JavaScript with realm-proof
+// of the contract (docs/api.md §1, written here in JavaScript with realm-proof
 // checks). An outcome is accepted when
 //   - the call succeeded and the reference says it should, and what was
 //     stored reads back as the reference's bytes; or
@@ -290,7 +290,7 @@ function wrap(v, how, ctx) {
   return v
 }
 
-// --- the reference model (API.md §1) -------------------------------------------------
+// --- the reference model (docs/api.md §1) -------------------------------------------------
 
 /** What a reference answers when only the outcome's class is checked. */
 const CLASS_ONLY = Symbol('class only')
