@@ -138,12 +138,6 @@ export declare class NativeHandle {
   get id(): number
   get released(): boolean
   toJs(buffers: boolean): unknown
-  /**
-   * Gives the value up to `dropper` (this environment's default when
-   * absent). `true` when it went to the drop thread; `false` when it was
-   * freed inline or had already been released.
-   */
-  release(dropper?: DropperHandle | undefined | null): boolean
 }
 
 export declare class SharedKeyspaceHandle {

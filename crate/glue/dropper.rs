@@ -14,7 +14,7 @@ use napi_derive::napi;
 use crate::dropper::{Dropper, Options, Stats};
 use crate::glue::convert::Converter;
 use crate::glue::env_state;
-use crate::glue::errors::{conv, throw};
+use crate::glue::errors::{conv, report_spawn_error, throw};
 use crate::glue::js::{Js, RawJs};
 use crate::glue::native_value::NativeHandle;
 
@@ -64,24 +64,6 @@ impl From<Stats> for DropperStats {
 }
 
 type Settle = Box<dyn FnOnce(Env) -> Result<()> + Send>;
-
-/// Emits the `LAZYFREE_NO_THREAD` warning if `dropper` failed to start its
-/// thread since the last report.
-pub fn report_spawn_error(env: &Env, dropper: &Dropper) -> Result<()> {
-  let Some(message) = dropper.take_spawn_error() else {
-    return Ok(());
-  };
-  let js = Js::new(env);
-  let process = js.named(js.global()?, "process")?;
-  let emit = js.named(process, "emitWarning")?;
-  let args = [
-    js.create_string(message.as_bytes())?,
-    js.create_string(b"Warning")?,
-    js.create_string(b"LAZYFREE_NO_THREAD")?,
-  ];
-  js.call(process, emit, &args)?;
-  Ok(())
-}
 
 #[napi(custom_finalize)]
 pub struct DropperHandle {

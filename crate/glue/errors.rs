@@ -2,8 +2,10 @@
 
 use napi::{Env, Error, Status};
 
+use crate::dropper::Dropper;
 use crate::error::LfError;
 use crate::glue::convert::ConvError;
+use crate::glue::js::Js;
 
 /// Throws `e` as its JS class (with its `code`), and returns the error that
 /// tells napi-rs an exception is already pending.
@@ -24,4 +26,22 @@ pub fn conv(env: &Env, e: ConvError) -> Error {
     ConvError::Bad(e) => throw(env, e),
     ConvError::Napi(e) => e,
   }
+}
+
+/// Emits the `LAZYFREE_NO_THREAD` warning if `dropper` failed to start its
+/// thread since the last report.
+pub fn report_spawn_error(env: &Env, dropper: &Dropper) -> napi::Result<()> {
+  let Some(message) = dropper.take_spawn_error() else {
+    return Ok(());
+  };
+  let js = Js::new(env);
+  let process = js.named(js.global()?, "process")?;
+  let emit = js.named(process, "emitWarning")?;
+  let args = [
+    js.create_string(message.as_bytes())?,
+    js.create_string(b"Warning")?,
+    js.create_string(b"LAZYFREE_NO_THREAD")?,
+  ];
+  js.call(process, emit, &args)?;
+  Ok(())
 }

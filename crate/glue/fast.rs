@@ -361,7 +361,7 @@ fn bulk(env: sys::napi_env, bytes: &[u8], buffers: bool) -> napi::Result<sys::na
     // Too long for V8: the keyspace's reply below says what to do instead.
   }
   let c = Converter::new(Js::new(&Env::from_raw(env)));
-  crate::glue::keyspace::bulk(&c, buffers, bytes).map(Handle::raw)
+  crate::glue::reply::bulk(&c, buffers, bytes).map(Handle::raw)
 }
 
 fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
@@ -454,7 +454,7 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
       Entry::Own(cell) => {
         let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
         let stored = ks.set(key, value, SetOptions::default()).map_err(|e| lf(env, e))?;
-        crate::glue::dropper::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
+        crate::glue::errors::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
         boolean(env, stored)
       }
       Entry::Shared { slot, .. } => {
@@ -463,7 +463,7 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
         })
         .map_err(|e| lf(env, e))?;
         let stored = stored.map_err(|e| lf(env, e))?;
-        crate::glue::dropper::report_spawn_error(&Env::from_raw(env), &dropper)?;
+        crate::glue::errors::report_spawn_error(&Env::from_raw(env), &dropper)?;
         boolean(env, stored)
       }
     }
@@ -600,7 +600,7 @@ fn hand_over(env: sys::napi_env, dropper: &Dropper, native: &NvCell) -> napi::Re
   };
   let Some((value, bytes)) = taken else { return Ok(None) };
   let outcome = dropper.defer(value, bytes);
-  crate::glue::dropper::report_spawn_error(&Env::from_raw(env), dropper)?;
+  crate::glue::errors::report_spawn_error(&Env::from_raw(env), dropper)?;
   Ok(Some(outcome.deferred()))
 }
 

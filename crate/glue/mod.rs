@@ -14,6 +14,7 @@ pub mod js;
 pub mod keyspace;
 pub mod limits;
 pub mod native_value;
+pub mod reply;
 pub mod shared_keyspace;
 
 use napi::bindgen_prelude::*;

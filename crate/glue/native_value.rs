@@ -14,7 +14,6 @@ use napi_derive::napi;
 
 use crate::error::{LfError, LfResult};
 use crate::glue::convert::Converter;
-use crate::glue::dropper::{report_spawn_error, DropperHandle};
 use crate::glue::env_state;
 use crate::glue::errors::{conv, throw};
 use crate::glue::fast::{self, NvCell};
@@ -124,20 +123,6 @@ impl NativeHandle {
   pub fn to_js(&self, env: Env, buffers: bool) -> Result<RawJs> {
     let value = self.get().map_err(|e| throw(&env, e))?;
     Converter::new(Js::new(&env)).to_js(&value, buffers).map(RawJs).map_err(|e| conv(&env, e))
-  }
-
-  /// Gives the value up to `dropper` (this environment's default when
-  /// absent). `true` when it went to the drop thread; `false` when it was
-  /// freed inline or had already been released.
-  #[napi(catch_unwind)]
-  pub fn release(&mut self, env: Env, dropper: Option<&DropperHandle>) -> Result<bool> {
-    let Some((value, bytes)) = self.take() else {
-      return Ok(false);
-    };
-    let target = dropper.map_or_else(env_state::default_dropper, DropperHandle::core);
-    let outcome = target.defer(value, bytes);
-    report_spawn_error(&env, &target)?;
-    Ok(outcome.deferred())
   }
 }
 

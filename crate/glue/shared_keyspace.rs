@@ -24,15 +24,15 @@ use napi_derive::napi;
 
 use crate::error::{LfError, LfResult};
 use crate::glue::convert::Converter;
-use crate::glue::dropper::report_spawn_error;
+use crate::glue::errors::report_spawn_error;
 use crate::glue::errors::{conv, throw};
 use crate::glue::fast;
 use crate::glue::js::{Js, RawJs};
-use crate::glue::keyspace::{
-  array, bulk, hgetall_reply, i64_of, int, ok, optional, safe_integer_result, scan_kind, ExpireCycle,
-  KeyspaceConfig, KeyspaceInfo, ScanStep,
-};
+use crate::glue::keyspace::{ExpireCycle, KeyspaceConfig, KeyspaceInfo, ScanStep};
 use crate::glue::native_value::NativeHandle;
+use crate::glue::reply::{
+  array, bulk, hgetall_reply, i64_of, int, ok, optional, safe_integer_result, scan_kind,
+};
 use crate::keyspace::{Info, Keyspace, LazyFree, Policy, SetOptions};
 use crate::shared::{self, Lease, SharedKeyspace, Spec};
 use crate::value::Value;
