@@ -177,7 +177,7 @@ impl Target for std::cell::RefCell<Option<Lease>> {
 }
 
 /// Runs `f` on the leased keyspace: no JavaScript may run inside it.
-pub(crate) fn with<R>(
+fn with<R>(
   slot: &std::cell::RefCell<Option<Lease>>,
   env: &Env,
   f: impl FnOnce(&SharedKeyspace) -> R,

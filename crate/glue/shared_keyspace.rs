@@ -208,7 +208,10 @@ impl SharedKeyspaceHandle {
   /// on its own; this is for callers that want one now).
   #[napi(catch_unwind)]
   pub fn active_expire_cycle(&mut self, env: Env, _budget_ms: f64) -> Result<ExpireCycle> {
-    let behind = crate::glue::commands::with(&self.slot, &env, |ks| ks.expire_slice())?;
+    let behind = match self.slot.borrow().as_ref() {
+      Some(lease) => lease.expire_slice(),
+      None => return Err(throw(&env, closed())),
+    };
     Ok(ExpireCycle { rounds: 0, sampled: 0.0, expired: 0.0, timed_out: behind })
   }
 }
