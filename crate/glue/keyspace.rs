@@ -18,7 +18,7 @@ use std::time::Duration;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::error::LfError;
+use crate::error::{LfError, LfResult};
 use crate::glue::dropper::DropperHandle;
 use crate::glue::errors::{report_spawn_error, throw};
 use crate::glue::fast::{self, KsCell};
@@ -37,6 +37,27 @@ pub struct KeyspaceConfig {
   pub user_del: bool,
   pub user_flush: bool,
   pub return_buffers: bool,
+}
+
+impl KeyspaceConfig {
+  /// The eviction policy, the byte limit and what frees lazily, checked:
+  /// an unknown policy or a limit that is not a byte count is a `RangeError`.
+  /// Own and shared keyspaces are made from these alike.
+  pub(crate) fn checked(&self) -> LfResult<(Policy, usize, LazyFree)> {
+    let policy = Policy::from_name(&self.policy)
+      .ok_or_else(|| LfError::Range(format!("unknown eviction policy '{}'", self.policy)))?;
+    if !(self.max_memory >= 0.0 && self.max_memory.fract() == 0.0 && self.max_memory.is_finite()) {
+      return Err(LfError::Range(format!("maxMemory {} is not a byte count", self.max_memory)));
+    }
+    let lazyfree = LazyFree {
+      eviction: self.eviction,
+      expire: self.expire,
+      server_del: self.server_del,
+      user_del: self.user_del,
+      user_flush: self.user_flush,
+    };
+    Ok((policy, self.max_memory as usize, lazyfree))
+  }
 }
 
 /// What `Keyspace#info` reports, with Redis's field names. The facade's
@@ -116,26 +137,8 @@ impl KeyspaceHandle {
 impl KeyspaceHandle {
   #[napi(constructor, catch_unwind)]
   pub fn new(env: Env, config: KeyspaceConfig, dropper: &DropperHandle) -> Result<Self> {
-    let policy = Policy::from_name(&config.policy)
-      .ok_or_else(|| throw(&env, LfError::Range(format!("unknown eviction policy '{}'", config.policy))))?;
-    if !(config.max_memory >= 0.0 && config.max_memory.fract() == 0.0 && config.max_memory.is_finite()) {
-      return Err(throw(
-        &env,
-        LfError::Range(format!("maxMemory {} is not a byte count", config.max_memory)),
-      ));
-    }
-    let core = Config {
-      max_memory: config.max_memory as usize,
-      policy,
-      lazyfree: LazyFree {
-        eviction: config.eviction,
-        expire: config.expire,
-        server_del: config.server_del,
-        user_del: config.user_del,
-        user_flush: config.user_flush,
-      },
-      ..Config::default()
-    };
+    let (policy, max_memory, lazyfree) = config.checked().map_err(|e| throw(&env, e))?;
+    let core = Config { max_memory, policy, lazyfree, ..Config::default() };
     let cell = Rc::new(KsCell {
       ks: RefCell::new(Keyspace::new(core, dropper.core())),
       buffers: config.return_buffers,

@@ -28,7 +28,6 @@ use crate::glue::errors::throw;
 use crate::glue::fast;
 use crate::glue::keyspace::{ExpireCycle, KeyspaceConfig};
 use crate::glue::native_value::NativeHandle;
-use crate::keyspace::{LazyFree, Policy};
 use crate::shared::{self, Lease, Spec};
 use crate::value::Value;
 
@@ -119,26 +118,10 @@ pub(crate) fn closed() -> LfError {
 }
 
 /// The facade's options as a shared keyspace's spec, checked as
-/// `KeyspaceHandle`'s constructor checks them.
+/// `KeyspaceHandle`'s constructor checks them (`KeyspaceConfig::checked`).
 fn spec_of(config: &KeyspaceConfig, hz: u32) -> LfResult<Spec> {
-  let policy = Policy::from_name(&config.policy)
-    .ok_or_else(|| LfError::Range(format!("unknown eviction policy '{}'", config.policy)))?;
-  if !(config.max_memory >= 0.0 && config.max_memory.fract() == 0.0 && config.max_memory.is_finite()) {
-    return Err(LfError::Range(format!("maxMemory {} is not a byte count", config.max_memory)));
-  }
-  Ok(Spec {
-    max_memory: config.max_memory as usize,
-    policy,
-    lazyfree: LazyFree {
-      eviction: config.eviction,
-      expire: config.expire,
-      server_del: config.server_del,
-      user_del: config.user_del,
-      user_flush: config.user_flush,
-    },
-    hz,
-    return_buffers: config.return_buffers,
-  })
+  let (policy, max_memory, lazyfree) = config.checked()?;
+  Ok(Spec { max_memory, policy, lazyfree, hz, return_buffers: config.return_buffers })
 }
 
 impl SharedKeyspaceHandle {
