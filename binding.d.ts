@@ -37,6 +37,8 @@ export declare class KeyspaceHandle {
   constructor(config: KeyspaceConfig, dropper: DropperHandle)
   /** The number `ksGet`/`ksSet` find this keyspace by, on this thread. */
   get id(): number
+  /** One active expiry cycle with a time budget in milliseconds. */
+  activeExpireCycle(budgetMs: number): ExpireCycle
   get size(): number
   exists(keys: Array<string>): number
   type(key: string): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'
@@ -53,23 +55,26 @@ export declare class KeyspaceHandle {
   flush(async?: boolean | undefined | null): boolean
   set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
   get(key: string): string | Buffer | null
+  /** MGET: `null` for a missing key or one of another kind, as Redis. */
   mget(keys: Array<string>): Array<string | Buffer | null>
   /**
-   * `values[i]` goes with `keys[i]`. Every value is converted before the
-   * keyspace is touched, so a bad one changes nothing.
+   * MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value
+   * is converted before the keyspace is touched, so a bad one changes
+   * nothing.
    */
   mset(keys: string[], values: unknown[]): void
   /**
-   * The facade has checked the cursor (a non-negative integer), the count
-   * (a positive integer) and the kind's name.
+   * SCAN. The facade has checked the cursor (a non-negative integer),
+   * the count (a positive integer) and the kind's name.
    */
   scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
   /**
    * INCRBY replying a number: a result that is not a safe integer (a
-   * number could not hold it exactly) is refused with a `RangeError`, and
-   * nothing changes. `n` is a safe integer (the facade checks).
+   * number could not hold it exactly) is refused with a `RangeError`,
+   * and nothing changes. `n` is a safe integer (the facade checks).
    */
   incrby(key: string, n: number): number
+  /** INCRBY with a bigint: exact over Redis's 64-bit range. */
   incrbyBig(key: string, n: bigint): bigint
   append(key: string, value: unknown): number
   strlen(key: string): number
@@ -88,10 +93,10 @@ export declare class KeyspaceHandle {
   hget(key: string, field: unknown): string | Buffer | null
   hdel(key: string, fields: unknown[]): number
   /**
-   * Fields and values, flat: `[field, value, field, value, …]`. Without
-   * `buffers`, fields are strings (they become object keys) and values
-   * follow `returnBuffers`; with it, both are `Buffer`s (`true`) or
-   * strings (`false`). Fields as strings are never merged: when two
+   * Fields and values, flat: `[field, value, field, value, …]`.
+   * Without `buffers`, fields are strings (they become object keys) and
+   * values follow `returnBuffers`; with it, both are `Buffer`s (`true`)
+   * or strings (`false`). Fields as strings are never merged: when two
    * distinct fields decode to the same string (only fields that are not
    * valid UTF-8 can), it throws `ERR_LAZYFREE_FIELD_COLLISION` instead.
    */
@@ -111,16 +116,17 @@ export declare class KeyspaceHandle {
   zrange(key: string, start: number, stop: number, withScores: boolean): Array<string | Buffer | [string | Buffer, number]>
   zcard(key: string): number
   zincrby(key: string, increment: number, member: unknown): number
-  /** Moves `value`'s contents in; on a refusal (OOM) they are put back. */
+  /**
+   * Moves `value`'s contents in (no copy); on a refusal (OOM) they are
+   * put back.
+   */
   setValue(key: string, value: NativeHandle): void
   /**
-   * `id`: the number the fast functions will find the value by, from the
-   * facade's counter. Checked before the key is touched.
+   * `id`: the number the fast functions will find the value by, from
+   * the facade's counter. Checked before the key is touched.
    */
   takeValue(key: string, id: number): NativeHandle | null
   info(): KeyspaceInfo
-  /** One active expiry cycle with a time budget in milliseconds. */
-  activeExpireCycle(budgetMs: number): ExpireCycle
 }
 
 export declare class NativeHandle {
@@ -158,6 +164,11 @@ export declare class SharedKeyspaceHandle {
   get openNow(): boolean
   /** Detaches this handle; the last one frees the keyspace. Idempotent. */
   close(): void
+  /**
+   * One active expiry slice over every shard (the expiry thread runs them
+   * on its own; this is for callers that want one now).
+   */
+  activeExpireCycle(budgetMs: number): ExpireCycle
   get size(): number
   exists(keys: Array<string>): number
   type(key: string): 'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'
@@ -170,16 +181,28 @@ export declare class SharedKeyspaceHandle {
   ttl(key: string): number
   pttl(key: string): number
   persist(key: string): boolean
+  /** `async_`: `true`, `false`, or absent to follow `lazyfree.userFlush`. */
   flush(async?: boolean | undefined | null): boolean
   set(key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean): boolean
   get(key: string): string | Buffer | null
   /** MGET: `null` for a missing key or one of another kind, as Redis. */
   mget(keys: Array<string>): Array<string | Buffer | null>
   /**
-   * MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value is
-   * converted before the keyspace is touched, so a bad one changes nothing.
+   * MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value
+   * is converted before the keyspace is touched, so a bad one changes
+   * nothing.
    */
   mset(keys: string[], values: unknown[]): void
+  /**
+   * SCAN. The facade has checked the cursor (a non-negative integer),
+   * the count (a positive integer) and the kind's name.
+   */
+  scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
+  /**
+   * INCRBY replying a number: a result that is not a safe integer (a
+   * number could not hold it exactly) is refused with a `RangeError`,
+   * and nothing changes. `n` is a safe integer (the facade checks).
+   */
   incrby(key: string, n: number): number
   /** INCRBY with a bigint: exact over Redis's 64-bit range. */
   incrbyBig(key: string, n: bigint): bigint
@@ -192,12 +215,22 @@ export declare class SharedKeyspaceHandle {
   lrange(key: string, start: number, stop: number): Array<string | Buffer>
   llen(key: string): number
   lindex(key: string, index: number): string | Buffer | null
+  /**
+   * `fields`: a `Map`, a plain object, or an array of `[field, value]`
+   * pairs, converted as `NativeValue.hash` converts them.
+   */
   hset(key: string, fields: unknown): number
   hget(key: string, field: unknown): string | Buffer | null
   hdel(key: string, fields: unknown[]): number
+  /**
+   * Fields and values, flat: `[field, value, field, value, …]`.
+   * Without `buffers`, fields are strings (they become object keys) and
+   * values follow `returnBuffers`; with it, both are `Buffer`s (`true`)
+   * or strings (`false`). Fields as strings are never merged: when two
+   * distinct fields decode to the same string (only fields that are not
+   * valid UTF-8 can), it throws `ERR_LAZYFREE_FIELD_COLLISION` instead.
+   */
   hgetall(key: string, buffers?: boolean | undefined | null): Array<string | Buffer>
-  /** SCAN across the shards (see `SharedKeyspace::scan` for the cursor). */
-  scan(cursor: number, count: number, pattern?: string | undefined | null, kind?: string | undefined | null): ScanStep
   hlen(key: string): number
   hexists(key: string, field: unknown): boolean
   sadd(key: string, members: unknown[]): number
@@ -205,28 +238,25 @@ export declare class SharedKeyspaceHandle {
   smembers(key: string): Array<string | Buffer>
   sismember(key: string, member: unknown): boolean
   scard(key: string): number
+  /** `scores[i]` goes with `members[i]`. */
   zadd(key: string, scores: number[], members: unknown[]): number
   zrem(key: string, members: unknown[]): number
   zscore(key: string, member: unknown): number | null
+  /** Members, or `[member, score]` pairs `with_scores`. */
   zrange(key: string, start: number, stop: number, withScores: boolean): Array<string | Buffer | [string | Buffer, number]>
   zcard(key: string): number
   zincrby(key: string, increment: number, member: unknown): number
   /**
-   * Moves `value`'s contents in (no copy); on a refusal (OOM) they are put
-   * back.
+   * Moves `value`'s contents in (no copy); on a refusal (OOM) they are
+   * put back.
    */
   setValue(key: string, value: NativeHandle): void
   /**
-   * `id`: the number the fast functions will find the value by, from the
-   * facade's counter. Checked before the key is touched.
+   * `id`: the number the fast functions will find the value by, from
+   * the facade's counter. Checked before the key is touched.
    */
   takeValue(key: string, id: number): NativeHandle | null
   info(): KeyspaceInfo
-  /**
-   * One active expiry slice over every shard (the expiry thread runs them
-   * on its own; this is for callers that want one now).
-   */
-  activeExpireCycle(budgetMs: number): ExpireCycle
 }
 
 /** Counters of one dropper, with the meanings of docs/api.md §2. */

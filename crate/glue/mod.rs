@@ -16,6 +16,9 @@ pub mod limits;
 pub mod native_value;
 pub mod reply;
 pub mod shared_keyspace;
+// Last: the classes above are declared first, so each one's constructor
+// leads its declaration in binding.d.ts.
+pub mod commands;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;

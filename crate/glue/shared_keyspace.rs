@@ -2,7 +2,8 @@
 //! process-wide `shared::SharedKeyspace` (`Keyspace.open`, docs/api.md §4).
 //!
 //! It has the same method names and argument shapes as `KeyspaceHandle`, so
-//! the facade's `Keyspace` drives either one unchanged. Each method keeps
+//! the facade's `Keyspace` drives either one unchanged: the command methods
+//! are the same code, in `commands`, over this handle's lease. Each keeps
 //! one order, which is what makes `worker.terminate()` harmless: (1) convert
 //! the JavaScript arguments to owned bytes (this may run JavaScript: getters,
 //! iterators), (2) run the command under its shard locks, producing owned
@@ -23,18 +24,11 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::error::{LfError, LfResult};
-use crate::glue::convert::Converter;
-use crate::glue::errors::report_spawn_error;
-use crate::glue::errors::{conv, throw};
+use crate::glue::errors::throw;
 use crate::glue::fast;
-use crate::glue::js::{Js, RawJs};
-use crate::glue::keyspace::{ExpireCycle, KeyspaceConfig, KeyspaceInfo, ScanStep};
+use crate::glue::keyspace::{ExpireCycle, KeyspaceConfig};
 use crate::glue::native_value::NativeHandle;
-use crate::glue::reply::{
-  array, bulk, hgetall_reply, i64_of, int, ok, optional, safe_integer_result, scan_kind,
-};
-use crate::keyspace::{Info, Keyspace, LazyFree, Policy, SetOptions};
-use crate::shared::{self, Lease, SharedKeyspace, Spec};
+use crate::shared::{self, Lease, Spec};
 use crate::value::Value;
 
 type Slot = fast::LeaseSlot;
@@ -119,88 +113,26 @@ pub struct SharedKeyspaceHandle {
   id: f64,
 }
 
-fn owned(items: Vec<&Bytes>) -> Vec<Bytes> {
-  items.into_iter().cloned().collect()
-}
-
-fn closed() -> LfError {
+pub(crate) fn closed() -> LfError {
   LfError::Coded { code: "ERR_LAZYFREE_CLOSED", message: "this Keyspace has been closed".into() }
 }
 
 /// The facade's options as a shared keyspace's spec, checked as
-/// `KeyspaceHandle`'s constructor checks them.
+/// `KeyspaceHandle`'s constructor checks them (`KeyspaceConfig::checked`).
 fn spec_of(config: &KeyspaceConfig, hz: u32) -> LfResult<Spec> {
-  let policy = Policy::from_name(&config.policy)
-    .ok_or_else(|| LfError::Range(format!("unknown eviction policy '{}'", config.policy)))?;
-  if !(config.max_memory >= 0.0 && config.max_memory.fract() == 0.0 && config.max_memory.is_finite()) {
-    return Err(LfError::Range(format!("maxMemory {} is not a byte count", config.max_memory)));
-  }
-  Ok(Spec {
-    max_memory: config.max_memory as usize,
-    policy,
-    lazyfree: LazyFree {
-      eviction: config.eviction,
-      expire: config.expire,
-      server_del: config.server_del,
-      user_del: config.user_del,
-      user_flush: config.user_flush,
-    },
-    hz,
-    return_buffers: config.return_buffers,
-  })
-}
-
-fn info_js(i: Info) -> KeyspaceInfo {
-  KeyspaceInfo {
-    keys: i.keys as f64,
-    expires: i.expires as f64,
-    used_memory: i.used_memory as f64,
-    maxmemory: i.maxmemory as f64,
-    evicted_keys: i.evicted_keys as f64,
-    expired_keys: i.expired_keys as f64,
-    keyspace_hits: i.keyspace_hits as f64,
-    keyspace_misses: i.keyspace_misses as f64,
-    lazyfree_pending_objects: i.lazyfree_pending_objects as f64,
-    lazyfreed_objects: i.lazyfreed_objects as f64,
-  }
+  let (policy, max_memory, lazyfree) = config.checked()?;
+  Ok(Spec { max_memory, policy, lazyfree, hz, return_buffers: config.return_buffers })
 }
 
 impl SharedKeyspaceHandle {
-  /// Runs `f` on the keyspace (step 2 of the module doc): no JavaScript may
-  /// run inside it.
-  fn with<R>(&self, env: &Env, f: impl FnOnce(&SharedKeyspace) -> R) -> napi::Result<R> {
-    let slot = self.slot.borrow();
-    match slot.as_ref() {
-      Some(lease) => Ok(f(lease)),
-      None => Err(throw(env, closed())),
-    }
+  /// Where the shared command methods (`commands.rs`) run: the lease.
+  pub(crate) fn target(&self) -> &RefCell<Option<Lease>> {
+    &self.slot
   }
 
-  /// A single-key command on `key`'s shard.
-  fn on<R>(&self, env: &Env, key: &str, f: impl FnOnce(&mut Keyspace) -> R) -> napi::Result<R> {
-    self.with(env, |ks| ks.with_key(key, f))
-  }
-
-  /// Reports a drop thread that could not start (values then free inline).
-  fn report(&self, env: &Env) -> napi::Result<()> {
-    let dropper = self.slot.borrow().as_ref().map(|l| std::sync::Arc::clone(l.dropper()));
-    match dropper {
-      Some(d) => report_spawn_error(env, &d),
-      None => Ok(()),
-    }
-  }
-
-  fn scalars(env: &Env, values: &[RawJs], root: &str) -> napi::Result<Vec<Bytes>> {
-    let c = Converter::new(Js::new(env));
-    values
-      .iter()
-      .enumerate()
-      .map(|(i, v)| c.scalar(v.0, &|| format!("{root}[{i}]")).map_err(|e| conv(env, e)))
-      .collect()
-  }
-
-  fn scalar(env: &Env, value: RawJs, name: &str) -> napi::Result<Bytes> {
-    Converter::new(Js::new(env)).scalar(value.0, &|| name.to_string()).map_err(|e| conv(env, e))
+  /// Whether replies are `Buffer`s: the option the keyspace was created with.
+  pub(crate) fn buffers(&self) -> bool {
+    self.buffers
   }
 }
 
@@ -255,433 +187,14 @@ impl SharedKeyspaceHandle {
     drop(lease);
   }
 
-  #[napi(getter, catch_unwind)]
-  pub fn size(&self, env: Env) -> Result<f64> {
-    self.with(&env, |ks| ks.size() as f64)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn exists(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    self.with(&env, |ks| ks.exists(&keys) as f64)
-  }
-
-  #[napi(
-    js_name = "type",
-    catch_unwind,
-    ts_return_type = "'string' | 'list' | 'hash' | 'set' | 'zset' | 'none'"
-  )]
-  pub fn kind(&mut self, env: Env, key: String) -> Result<&'static str> {
-    self.on(&env, &key, |s| s.kind(&key).map_or("none", |k| k.name()))
-  }
-
-  #[napi(catch_unwind)]
-  pub fn del(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let n = self.with(&env, |ks| ks.del(&keys))?;
-    self.report(&env)?;
-    Ok(n as f64)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn unlink(&mut self, env: Env, keys: Vec<String>) -> Result<f64> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let n = self.with(&env, |ks| ks.unlink(&keys))?;
-    self.report(&env)?;
-    Ok(n as f64)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn rename(&mut self, env: Env, key: String, new_key: String) -> Result<()> {
-    let r = self.with(&env, |ks| ks.rename(&key, &new_key))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn keys(&self, env: Env, pattern: String) -> Result<Vec<String>> {
-    self.with(&env, |ks| ks.keys(&pattern).iter().map(|k| k.to_string()).collect())
-  }
-
-  #[napi(catch_unwind)]
-  pub fn expire(&mut self, env: Env, key: String, seconds: f64) -> Result<bool> {
-    let r = self.on(&env, &key, |s| s.expire(&key, int(seconds)))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn pexpire(&mut self, env: Env, key: String, ms: f64) -> Result<bool> {
-    let r = self.on(&env, &key, |s| s.pexpire(&key, int(ms)))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn ttl(&mut self, env: Env, key: String) -> Result<f64> {
-    self.on(&env, &key, |s| s.ttl(&key) as f64)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn pttl(&mut self, env: Env, key: String) -> Result<f64> {
-    self.on(&env, &key, |s| s.pttl(&key) as f64)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn persist(&mut self, env: Env, key: String) -> Result<bool> {
-    self.on(&env, &key, |s| s.persist(&key))
-  }
-
-  #[napi(catch_unwind)]
-  pub fn flush(&mut self, env: Env, async_: Option<bool>) -> Result<bool> {
-    let deferred = self.with(&env, |ks| ks.flush(async_))?;
-    self.report(&env)?;
-    Ok(deferred)
-  }
-
-  #[napi(
-    catch_unwind,
-    ts_args_type = "key: string, value: unknown, ex?: number, px?: number, nx?: boolean, xx?: boolean, keepTtl?: boolean"
-  )]
-  #[allow(clippy::too_many_arguments)]
-  pub fn set(
-    &mut self,
-    env: Env,
-    key: String,
-    value: RawJs,
-    ex: Option<f64>,
-    px: Option<f64>,
-    nx: Option<bool>,
-    xx: Option<bool>,
-    keep_ttl: Option<bool>,
-  ) -> Result<bool> {
-    let value = Self::scalar(&env, value, "value")?;
-    let opts = SetOptions {
-      ex: ex.map(int),
-      px: px.map(int),
-      nx: nx.unwrap_or(false),
-      xx: xx.unwrap_or(false),
-      keep_ttl: keep_ttl.unwrap_or(false),
-    };
-    let r = self.on(&env, &key, |s| s.set(&key, value, opts))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
-  pub fn get(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| s.get(&key).map(|v| v.cloned()))?;
-    let value = ok(&env, r)?;
-    optional(&env, self.buffers, value.as_ref())
-  }
-
-  /// MGET: `null` for a missing key or one of another kind, as Redis.
-  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | null>")]
-  pub fn mget(&mut self, env: Env, keys: Vec<String>) -> Result<RawJs> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let values = self.with(&env, |ks| ks.mget(&keys))?;
-    let c = Converter::new(Js::new(&env));
-    let array = c.js().create_array(values.len())?;
-    for (i, value) in values.iter().enumerate() {
-      let item = match value {
-        Some(b) => bulk(&c, self.buffers, b)?,
-        None => c.js().null()?,
-      };
-      c.js().set_element(array, i as u32, item)?;
-    }
-    Ok(RawJs(array))
-  }
-
-  /// MSET: `values[i]` goes with `keys[i]`; all or nothing. Every value is
-  /// converted before the keyspace is touched, so a bad one changes nothing.
-  #[napi(catch_unwind, ts_args_type = "keys: string[], values: unknown[]")]
-  pub fn mset(&mut self, env: Env, keys: Vec<String>, values: Vec<RawJs>) -> Result<()> {
-    let values = Self::scalars(&env, &values, "values")?;
-    let pairs: Vec<(&str, Bytes)> = keys.iter().map(String::as_str).zip(values).collect();
-    let r = self.with(&env, |ks| ks.mset(pairs))?;
-    ok(&env, r)?;
-    self.report(&env)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn incrby(&mut self, env: Env, key: String, n: f64) -> Result<f64> {
-    let r = self.on(&env, &key, |s| s.incrby_checked(&key, int(n), safe_integer_result(n)))?;
-    ok(&env, r).map(|v| v as f64)
-  }
-
-  /// INCRBY with a bigint: exact over Redis's 64-bit range.
-  #[napi(catch_unwind)]
-  pub fn incrby_big(&mut self, env: Env, key: String, n: BigInt) -> Result<BigInt> {
-    let n = i64_of(&env, n)?;
-    let r = self.on(&env, &key, |s| s.incrby(&key, n))?;
-    ok(&env, r).map(BigInt::from)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, value: unknown")]
-  pub fn append(&mut self, env: Env, key: String, value: RawJs) -> Result<f64> {
-    let value = Self::scalar(&env, value, "value")?;
-    let r = self.on(&env, &key, |s| s.append(&key, &value))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn strlen(&mut self, env: Env, key: String) -> Result<f64> {
-    let r = self.on(&env, &key, |s| s.strlen(&key))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
-  pub fn lpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
-    let values = Self::scalars(&env, &values, "values")?;
-    let r = self.on(&env, &key, |s| s.lpush(&key, values))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, values: unknown[]")]
-  pub fn rpush(&mut self, env: Env, key: String, values: Vec<RawJs>) -> Result<f64> {
-    let values = Self::scalars(&env, &values, "values")?;
-    let r = self.on(&env, &key, |s| s.rpush(&key, values))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
-  pub fn lpop(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| s.lpop(&key))?;
-    let value = ok(&env, r)?;
-    optional(&env, self.buffers, value.as_ref())
-  }
-
-  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
-  pub fn rpop(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| s.rpop(&key))?;
-    let value = ok(&env, r)?;
-    optional(&env, self.buffers, value.as_ref())
-  }
-
-  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
-  pub fn lrange(&mut self, env: Env, key: String, start: f64, stop: f64) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| s.lrange(&key, int(start), int(stop)).map(owned))?;
-    let items = ok(&env, r)?;
-    array(&env, self.buffers, items.iter())
-  }
-
-  #[napi(catch_unwind)]
-  pub fn llen(&mut self, env: Env, key: String) -> Result<f64> {
-    let r = self.on(&env, &key, |s| s.llen(&key))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
-  pub fn lindex(&mut self, env: Env, key: String, index: f64) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| s.lindex(&key, int(index)).map(|v| v.cloned()))?;
-    let value = ok(&env, r)?;
-    optional(&env, self.buffers, value.as_ref())
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown")]
-  pub fn hset(&mut self, env: Env, key: String, fields: RawJs) -> Result<f64> {
-    let hash = Converter::new(Js::new(&env)).hash(fields.0, "fields").map_err(|e| conv(&env, e))?;
-    let Value::Hash(map) = hash else { unreachable!("hash() builds a hash") };
-    let r = self.on(&env, &key, |s| s.hset(&key, map.into_iter().collect()))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(
-    catch_unwind,
-    ts_args_type = "key: string, field: unknown",
-    ts_return_type = "string | Buffer | null"
-  )]
-  pub fn hget(&mut self, env: Env, key: String, field: RawJs) -> Result<RawJs> {
-    let field = Self::scalar(&env, field, "field")?;
-    let r = self.on(&env, &key, |s| s.hget(&key, &field).map(|v| v.cloned()))?;
-    let value = ok(&env, r)?;
-    optional(&env, self.buffers, value.as_ref())
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, fields: unknown[]")]
-  pub fn hdel(&mut self, env: Env, key: String, fields: Vec<RawJs>) -> Result<f64> {
-    let fields = Self::scalars(&env, &fields, "fields")?;
-    let fields: Vec<&[u8]> = fields.iter().map(|f| &f[..]).collect();
-    let r = self.on(&env, &key, |s| s.hdel(&key, &fields))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
-  pub fn hgetall(&mut self, env: Env, key: String, buffers: Option<bool>) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| {
-      s.hgetall(&key).map(|pairs| pairs.into_iter().map(|(f, v)| (f.clone(), v.clone())).collect::<Vec<_>>())
-    })?;
-    let pairs = ok(&env, r)?;
-    hgetall_reply(&env, &key, &pairs, buffers.map_or((false, self.buffers), |b| (b, b)))
-  }
-
-  /// SCAN across the shards (see `SharedKeyspace::scan` for the cursor).
-  #[napi(catch_unwind)]
-  pub fn scan(
-    &mut self,
-    env: Env,
-    cursor: f64,
-    count: f64,
-    pattern: Option<String>,
-    kind: Option<String>,
-  ) -> Result<ScanStep> {
-    let kind = scan_kind(&env, kind.as_deref())?;
-    let (next, keys) =
-      self.with(&env, |ks| ks.scan(cursor as u64, count as usize, pattern.as_deref(), kind))?;
-    Ok(ScanStep { cursor: next as f64, keys: keys.iter().map(|k| k.to_string()).collect() })
-  }
-
-  #[napi(catch_unwind)]
-  pub fn hlen(&mut self, env: Env, key: String) -> Result<f64> {
-    let r = self.on(&env, &key, |s| s.hlen(&key))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, field: unknown")]
-  pub fn hexists(&mut self, env: Env, key: String, field: RawJs) -> Result<bool> {
-    let field = Self::scalar(&env, field, "field")?;
-    let r = self.on(&env, &key, |s| s.hexists(&key, &field))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
-  pub fn sadd(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
-    let members = Self::scalars(&env, &members, "members")?;
-    let r = self.on(&env, &key, |s| s.sadd(&key, members))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
-  pub fn srem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
-    let members = Self::scalars(&env, &members, "members")?;
-    let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    let r = self.on(&env, &key, |s| s.srem(&key, &members))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer>")]
-  pub fn smembers(&mut self, env: Env, key: String) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| s.smembers(&key).map(owned))?;
-    let members = ok(&env, r)?;
-    array(&env, self.buffers, members.iter())
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
-  pub fn sismember(&mut self, env: Env, key: String, member: RawJs) -> Result<bool> {
-    let member = Self::scalar(&env, member, "member")?;
-    let r = self.on(&env, &key, |s| s.sismember(&key, &member))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind)]
-  pub fn scard(&mut self, env: Env, key: String) -> Result<f64> {
-    let r = self.on(&env, &key, |s| s.scard(&key))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, scores: number[], members: unknown[]")]
-  pub fn zadd(&mut self, env: Env, key: String, scores: Vec<f64>, members: Vec<RawJs>) -> Result<f64> {
-    let members = Self::scalars(&env, &members, "members")?;
-    let pairs = scores.into_iter().zip(members).collect();
-    let r = self.on(&env, &key, |s| s.zadd(&key, pairs))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, members: unknown[]")]
-  pub fn zrem(&mut self, env: Env, key: String, members: Vec<RawJs>) -> Result<f64> {
-    let members = Self::scalars(&env, &members, "members")?;
-    let members: Vec<&[u8]> = members.iter().map(|m| &m[..]).collect();
-    let r = self.on(&env, &key, |s| s.zrem(&key, &members))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, member: unknown")]
-  pub fn zscore(&mut self, env: Env, key: String, member: RawJs) -> Result<Option<f64>> {
-    let member = Self::scalar(&env, member, "member")?;
-    let r = self.on(&env, &key, |s| s.zscore(&key, &member))?;
-    ok(&env, r)
-  }
-
-  #[napi(catch_unwind, ts_return_type = "Array<string | Buffer | [string | Buffer, number]>")]
-  pub fn zrange(&mut self, env: Env, key: String, start: f64, stop: f64, with_scores: bool) -> Result<RawJs> {
-    let r = self.on(&env, &key, |s| {
-      s.zrange(&key, int(start), int(stop))
-        .map(|v| v.into_iter().map(|(m, sc)| (m.clone(), sc)).collect::<Vec<_>>())
-    })?;
-    let items = ok(&env, r)?;
-    let c = Converter::new(Js::new(&env));
-    let js = c.js();
-    let array = js.create_array(items.len())?;
-    for (i, (member, score)) in items.iter().enumerate() {
-      let member = bulk(&c, self.buffers, member)?;
-      let item = if with_scores {
-        let pair = js.create_array(2)?;
-        js.set_element(pair, 0, member)?;
-        js.set_element(pair, 1, js.create_number(*score)?)?;
-        pair
-      } else {
-        member
-      };
-      js.set_element(array, i as u32, item)?;
-    }
-    Ok(RawJs(array))
-  }
-
-  #[napi(catch_unwind)]
-  pub fn zcard(&mut self, env: Env, key: String) -> Result<f64> {
-    let r = self.on(&env, &key, |s| s.zcard(&key))?;
-    ok(&env, r).map(|n| n as f64)
-  }
-
-  #[napi(catch_unwind, ts_args_type = "key: string, increment: number, member: unknown")]
-  pub fn zincrby(&mut self, env: Env, key: String, increment: f64, member: RawJs) -> Result<f64> {
-    let member = Self::scalar(&env, member, "member")?;
-    let r = self.on(&env, &key, |s| s.zincrby(&key, increment, member))?;
-    ok(&env, r)
-  }
-
-  /// Moves `value`'s contents in (no copy); on a refusal (OOM) they are put
-  /// back.
-  #[napi(catch_unwind)]
-  pub fn set_value(&mut self, env: Env, key: String, value: &mut NativeHandle) -> Result<()> {
-    if self.slot.borrow().is_none() {
-      return Err(throw(&env, closed()));
-    }
-    let Some((contents, bytes)) = value.take() else {
-      return Err(throw(&env, LfError::released_at("value")));
-    };
-    match self.on(&env, &key, |s| s.set_value(&key, contents, bytes))? {
-      Ok(()) => self.report(&env),
-      Err(refused) => {
-        value.put_back(refused.value, bytes);
-        Err(throw(&env, refused.error))
-      }
-    }
-  }
-
-  /// `id`: the number the fast functions will find the value by, from the
-  /// facade's counter. Checked before the key is touched.
-  #[napi(catch_unwind)]
-  pub fn take_value(&mut self, env: Env, key: String, id: f64) -> Result<Option<NativeHandle>> {
-    fast::check_native_id(id).map_err(|e| throw(&env, e))?;
-    let Some((value, bytes)) = self.on(&env, &key, |s| s.take_value(&key))? else { return Ok(None) };
-    match NativeHandle::with_bytes(value, bytes, id) {
-      Ok(handle) => Ok(Some(handle)),
-      Err((e, value)) => {
-        // Not reached (the id was checked above); if it were, the value
-        // goes back where it was, so nothing is lost.
-        let _ = self.on(&env, &key, |s| s.set_value(&key, value, bytes));
-        Err(throw(&env, e))
-      }
-    }
-  }
-
-  #[napi(catch_unwind)]
-  pub fn info(&self, env: Env) -> Result<KeyspaceInfo> {
-    self.with(&env, |ks| info_js(ks.info()))
-  }
-
   /// One active expiry slice over every shard (the expiry thread runs them
   /// on its own; this is for callers that want one now).
   #[napi(catch_unwind)]
   pub fn active_expire_cycle(&mut self, env: Env, _budget_ms: f64) -> Result<ExpireCycle> {
-    let behind = self.with(&env, |ks| ks.expire_slice())?;
+    let behind = match self.slot.borrow().as_ref() {
+      Some(lease) => lease.expire_slice(),
+      None => return Err(throw(&env, closed())),
+    };
     Ok(ExpireCycle { rounds: 0, sampled: 0.0, expired: 0.0, timed_out: behind })
   }
 }
