@@ -13,7 +13,18 @@
 // memory, so V8 has almost nothing to trace.
 'use strict'
 
-const { lazyfree, lruCache, ms, printTable, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib')
+const {
+  lazyfree,
+  lruCache,
+  ms,
+  printTable,
+  machine,
+  gc,
+  churn,
+  churnCells,
+  fullGcPauses,
+  CHURN_MS,
+} = require('./keyspace-lib')
 
 async function main() {
   const sizes = (process.argv[2] ?? '1000000,5000000').split(',').map(Number)
@@ -22,15 +33,7 @@ async function main() {
   console.log(`# GC tax (${machine()})\n`)
   const churnRows = []
   const fullRows = []
-  const row = (n, name, heap, c) => [
-    n,
-    name,
-    `${(heap / 1048576).toFixed(0)} MiB`,
-    `${c.pause.toFixed(0)} ms`,
-    String(c.count),
-    `${ms(c.p99)} ms`,
-    `${ms(c.max)} ms`,
-  ]
+  const row = (n, name, heap, c) => [n, name, ...churnCells(heap, c)]
   gc()
   const empty = await churn()
   churnRows.push([

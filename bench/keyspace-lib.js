@@ -123,6 +123,17 @@ function fullGcPauses(times = 5) {
   return pauses[Math.floor(pauses.length / 2)]
 }
 
+/** The table cells of one churn result: V8 heap in use, then what `churn()` measured. */
+function churnCells(heap, c) {
+  return [
+    `${(heap / 1048576).toFixed(0)} MiB`,
+    `${c.pause.toFixed(0)} ms`,
+    String(c.count),
+    `${ms(c.p99)} ms`,
+    `${ms(c.max)} ms`,
+  ]
+}
+
 module.exports = {
   lazyfree,
   lruCache,
@@ -135,6 +146,7 @@ module.exports = {
   machine: () => machineLine(machine()),
   gc,
   churn,
+  churnCells,
   fullGcPauses,
   CHURN_MS,
 }

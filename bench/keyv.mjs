@@ -20,7 +20,18 @@
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const { startRedis, ms, fmt, printTable, machine, gc, churn, fullGcPauses, CHURN_MS } = require('./keyspace-lib.js')
+const {
+  startRedis,
+  ms,
+  fmt,
+  printTable,
+  machine,
+  gc,
+  churn,
+  churnCells,
+  fullGcPauses,
+  CHURN_MS,
+} = require('./keyspace-lib.js')
 const { Keyv } = require('keyv')
 const { createKeyv: createRedisKeyv } = require('@keyv/redis')
 const { createKeyv } = require('../keyv.js')
@@ -83,15 +94,7 @@ async function main() {
   }
 
   // --- GC tax ------------------------------------------------------------------
-  const row = (name, heap, c, full) => [
-    name,
-    `${(heap / 1048576).toFixed(0)} MiB`,
-    `${c.pause.toFixed(0)} ms`,
-    String(c.count),
-    `${ms(c.p99)} ms`,
-    `${ms(c.max)} ms`,
-    `${ms(full)} ms`,
-  ]
+  const row = (name, heap, c, full) => [name, ...churnCells(heap, c), `${ms(full)} ms`]
   const rows = []
   gc()
   rows.push(row('empty heap', 0, await churn(), fullGcPauses()))
