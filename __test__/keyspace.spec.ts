@@ -227,7 +227,7 @@ test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t)
   t.is(ks.size, 1)
 
   const { ks: small } = fresh({ hz: 0, maxMemory: 1000 })
-  const entries = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v']))
+  const entries = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, 'v']))
   t.throws(() => small.mset(entries), OOM)
   t.is(small.size, 0, 'no key of the refused batch was written')
   small.mset({ k0: 'v', k1: 'v' })

@@ -98,7 +98,7 @@ impl Target for KsCell {
     Ok(self.ks.borrow_mut().flush(async_))
   }
   fn mget(&self, _env: &Env, keys: &[&str]) -> napi::Result<Vec<Option<Bytes>>> {
-    Ok(self.ks.borrow_mut().mget(keys).into_iter().map(|v| v.cloned()).collect())
+    Ok(self.ks.borrow_mut().mget_owned(keys))
   }
   fn mset(&self, _env: &Env, pairs: Vec<(&str, Bytes)>) -> napi::Result<LfResult<()>> {
     Ok(self.ks.borrow_mut().mset(pairs))
@@ -340,7 +340,7 @@ macro_rules! commands {
 
       #[napi(catch_unwind, ts_return_type = "string | Buffer | null")]
       pub fn get(&mut self, env: Env, key: String) -> Result<RawJs> {
-        let r = self.target().on(&env, &key, |s| s.get(&key).map(|v| v.cloned()))?;
+        let r = self.target().on(&env, &key, |s| s.get_owned(&key))?;
         let value = ok(&env, r)?;
         optional(&env, self.buffers(), value.as_ref())
       }

@@ -422,7 +422,7 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
       Entry::Shared { slot, buffers } => {
         // An owned reply (a `Bytes` clone) under the shard lock; the string
         // or `Buffer` is made after it is released.
-        let reply = on_lease(&slot, |ks| ks.with_key(key, |s| s.get(key).map(|v| v.cloned())))
+        let reply = on_lease(&slot, |ks| ks.with_key(key, |s| s.get_owned(key)))
           .and_then(|r| r)
           .map_err(|e| lf(env, e))?;
         match reply {

@@ -169,7 +169,7 @@ impl Keyspace {
         continue;
       }
       if let Some(e) = self.table.get(key).filter(|e| !volatile || e.expires_at_ms != 0) {
-        protected += entry_memory(key.len(), e.bytes);
+        protected += entry_memory(key.len(), e.bytes());
       }
     }
     self.table.used() - pool + protected
@@ -195,9 +195,9 @@ impl Keyspace {
   /// Removes `key` as an eviction. Returns whether its value went to the
   /// drop thread.
   fn evict(&mut self, key: &str) -> bool {
-    let (_, entry) = self.table.remove(key).expect("a sampled key is present");
+    let removed = self.table.remove(key).expect("a sampled key is present");
     self.counters.evicted_keys += 1;
-    self.dispose(entry.value, entry.bytes, Removal::Eviction)
+    self.dispose_taken(removed.taken, Removal::Eviction)
   }
 
   /// The key the policy would evict now, if any may be.
@@ -211,11 +211,12 @@ impl Keyspace {
       Policy::NoEviction => None,
       Policy::AllKeysRandom | Policy::VolatileRandom => self.sample(protect),
       Policy::AllKeysLru | Policy::VolatileLru | Policy::VolatileTtl => {
+        let now = self.now_ms();
         let mut best: Option<(u64, Key)> = None;
         for _ in 0..self.config.samples.max(1) {
           let Some(key) = self.sample(protect) else { break };
           let e = self.table.get(&key).expect("sampled key present");
-          let rank = if policy == Policy::VolatileTtl { e.expires_at_ms } else { e.last_access_ms };
+          let rank = if policy == Policy::VolatileTtl { e.expires_at_ms } else { e.last_access_ms(now) };
           if best.as_ref().is_none_or(|(r, _)| rank < *r) {
             best = Some((rank, key));
           }
@@ -231,6 +232,6 @@ impl Keyspace {
   fn sample(&mut self, protect: &[&str]) -> Option<Key> {
     let r = self.rng.next_u64();
     let volatile = self.config.policy.volatile();
-    self.table.random_key(r, volatile, usize::MAX, |e| !protect.contains(&e.key().as_str())).cloned()
+    self.table.random_key(r, volatile, usize::MAX, |e| !protect.contains(&e.key())).map(Key::from)
   }
 }

@@ -17,7 +17,7 @@ use crate::error::LfResult;
 
 use super::errors::invalid_expire;
 use super::lazy::Removal;
-use super::Keyspace;
+use super::{Key, Keyspace};
 
 /// Keys sampled per round (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 pub const ACTIVE_EXPIRE_KEYS_PER_LOOP: usize = 20;
@@ -139,7 +139,7 @@ impl Keyspace {
         let mut slot = Vec::new();
         let next = self.table.scan(self.expire_cursor, 1, |key, e| {
           if e.expires_at_ms != 0 {
-            slot.push(key.clone());
+            slot.push(Key::from(key));
           }
         });
         if !sample.is_empty() && sample.len() + slot.len() > n {

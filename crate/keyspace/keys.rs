@@ -13,7 +13,7 @@ use crate::value::{Kind, Value};
 use super::errors::{no_such_key, string_too_long};
 use super::glob;
 use super::lazy::Removal;
-use super::table::{entry_memory, Table};
+use super::table::{entry_memory, Entry, Table};
 use super::{Key, Keyspace};
 
 /// A value `set_value` could not store, handed back with the reason, so the
@@ -32,7 +32,7 @@ impl Keyspace {
 
   /// TYPE: the kind held at `key`, `None` when missing.
   pub fn kind(&mut self, key: &str) -> Option<Kind> {
-    self.lookup_read_notouch(key).map(|e| e.value.kind())
+    self.lookup_read_notouch(key).map(Entry::kind)
   }
 
   /// DEL: removes keys, freeing lazily when `lazyfree.userDel` is on.
@@ -62,15 +62,15 @@ impl Keyspace {
     if key == new_key {
       return Ok(());
     }
-    let moved = entry_memory(new_key.len(), src.bytes);
-    let replaced = self.lookup_write(new_key, now).map_or(0, |e| entry_memory(new_key.len(), e.bytes));
-    let before = entry_memory(key.len(), self.table.get(key).expect("present").bytes);
+    let moved = entry_memory(new_key.len(), src.bytes());
+    let replaced = self.lookup_write(new_key, now).map_or(0, |e| entry_memory(new_key.len(), e.bytes()));
+    let before = entry_memory(key.len(), self.table.get(key).expect("present").bytes());
     self.reserve(moved.saturating_sub(before + replaced), &[key, new_key])?;
 
     self.remove_key(new_key, Removal::Overwrite);
-    let (_, entry) = self.table.remove(key).expect("present");
-    let last_access = entry.last_access_ms;
-    self.table.insert(Key::from(new_key), entry.value, entry.bytes, entry.expires_at_ms, last_access);
+    let removed = self.table.remove(key).expect("present");
+    let (value, bytes) = removed.taken.into_value();
+    self.table.insert(new_key, value, bytes, removed.expires_at_ms, removed.last_access_ms);
     Ok(())
   }
 
@@ -83,7 +83,7 @@ impl Keyspace {
       .table
       .iter()
       .filter(|(k, e)| !e.is_expired(now) && (all || glob::matches(pattern.as_bytes(), k.as_bytes())))
-      .map(|(k, _)| Key::clone(k))
+      .map(|(k, _)| Key::from(k))
       .collect()
   }
 
@@ -107,10 +107,10 @@ impl Keyspace {
     let mut found = Vec::new();
     let next = self.table.scan(cursor, count, |key, e| {
       if !e.is_expired(now)
-        && kind.is_none_or(|k| e.value.kind() == k)
+        && kind.is_none_or(|k| e.kind() == k)
         && pattern.is_none_or(|p| glob::matches(p.as_bytes(), key.as_bytes()))
       {
-        found.push(Key::clone(key));
+        found.push(Key::from(key));
       }
     });
     (next, found)
@@ -149,7 +149,7 @@ impl Keyspace {
       }
     }
     let now = self.now_ms();
-    let old = self.lookup_write(key, now).map(|e| entry_memory(key.len(), e.bytes));
+    let old = self.lookup_write(key, now).map(|e| entry_memory(key.len(), e.bytes()));
     if value.kind() != Kind::String && value.is_empty() {
       if old.is_some() {
         self.remove_key(key, Removal::Overwrite);
@@ -161,10 +161,10 @@ impl Keyspace {
       return Err(Refused { error, value });
     }
     if old.is_some() {
-      let (old_value, old_bytes) = self.table.replace(key, value, bytes).expect("present");
+      let old = self.table.replace(key, value, bytes).expect("present");
       self.table.set_expiry(key, 0);
       self.table.touch(key, now);
-      self.dispose(old_value, old_bytes, Removal::Overwrite);
+      self.dispose_taken(old, Removal::Overwrite);
     } else {
       self.insert_new(key, value, bytes, 0, now);
     }
@@ -176,6 +176,6 @@ impl Keyspace {
   pub fn take_value(&mut self, key: &str) -> Option<(Value, usize)> {
     let now = self.now_ms();
     self.lookup_write(key, now)?;
-    self.table.remove(key).map(|(_, e)| (e.value, e.bytes))
+    self.table.remove(key).map(|r| r.taken.into_value())
   }
 }

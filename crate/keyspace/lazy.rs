@@ -8,9 +8,9 @@
 //! involving the dropper. `unlink` is lazy whatever the switches say, as in
 //! Redis.
 
-use crate::value::Value;
+use crate::value::{Bytes, Value};
 
-use super::Keyspace;
+use super::{Keyspace, Taken};
 
 /// The lazy-free switches, all on by default (as in Valkey 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,12 +70,23 @@ impl Keyspace {
     }
   }
 
+  /// [`Self::dispose`] of a value taken from the table. A packed string
+  /// owns no memory of its own; when the removal is lazy it is still
+  /// offered to the dropper (as an empty string, which allocates nothing),
+  /// so the dropper's counters see every removal alike.
+  pub(super) fn dispose_taken(&self, taken: Taken, why: Removal) -> bool {
+    match taken {
+      Taken::Packed { .. } => self.dispose(Value::String(Bytes::new()), taken.bytes(), why),
+      Taken::Value(value, bytes) => self.dispose(value, bytes, why),
+    }
+  }
+
   /// Removes `key` for `why`, freeing its value accordingly. Returns
   /// whether it was there.
   pub(super) fn remove_key(&mut self, key: &str, why: Removal) -> bool {
     match self.table.remove(key) {
-      Some((_, entry)) => {
-        self.dispose(entry.value, entry.bytes, why);
+      Some(removed) => {
+        self.dispose_taken(removed.taken, why);
         true
       }
       None => false,

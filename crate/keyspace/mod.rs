@@ -44,6 +44,9 @@ mod hashes;
 mod keys;
 mod lazy;
 mod lists;
+// With `dropper::os`, the core's only `unsafe`: one `madvise` call.
+#[allow(unsafe_code)]
+mod pages;
 mod random;
 mod sets;
 mod strings;
@@ -57,7 +60,7 @@ pub use keys::Refused;
 pub use lazy::{LazyFree, Removal};
 pub use random::Rng;
 pub use strings::SetOptions;
-pub use table::{entry_memory, Entry, Key, ENTRY_OVERHEAD};
+pub use table::{entry_memory, Entry, Key, Removed, Taken, ENTRY_OVERHEAD, PACKED};
 
 use table::Table;
 
@@ -218,19 +221,22 @@ impl Keyspace {
   /// [`Self::lookup_read`] with the key's hash (`Table::hash_key`) and the
   /// command's time, for commands that read many keys.
   fn lookup_read_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
-    if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
-      self.expire_key(key);
-    }
-    match self.table.touch_hashed(hash, key, now) {
-      Some(e) => {
-        self.counters.hits += 1;
-        Some(e)
-      }
+    // One probe when the key is live (the common case): touching an entry
+    // that turns out to have expired is harmless, since it is removed next.
+    let expired = match self.table.touch_hashed(hash, key, now) {
+      Some(e) => e.is_expired(now),
       None => {
         self.counters.misses += 1;
-        None
+        return None;
       }
+    };
+    if expired {
+      self.expire_key(key);
+      self.counters.misses += 1;
+      return None;
     }
+    self.counters.hits += 1;
+    self.table.get_hashed(hash, key)
   }
 
   /// Like [`Self::lookup_read`], without refreshing the LRU clock (Redis's
@@ -250,13 +256,23 @@ impl Keyspace {
     }
   }
 
-  /// A read of a value that must be of `kind`: `None` when the key is
-  /// missing, `WRONGTYPE` when it holds another kind.
+  /// A read of a value that must be of `kind`, a collection: `None` when
+  /// the key is missing, `WRONGTYPE` when it holds another kind.
   fn read_as(&mut self, key: &str, kind: Kind) -> LfResult<Option<&Value>> {
+    debug_assert_ne!(kind, Kind::String, "strings are read with read_string");
     match self.lookup_read(key) {
       None => Ok(None),
-      Some(e) if e.value.kind() == kind => Ok(Some(&e.value)),
+      Some(e) if e.kind() == kind => Ok(e.value()),
       Some(_) => Err(errors::wrongtype()),
+    }
+  }
+
+  /// A read of a string: `None` when the key is missing, `WRONGTYPE` when
+  /// it holds a collection.
+  fn read_string(&mut self, key: &str) -> LfResult<Option<&[u8]>> {
+    match self.lookup_read(key) {
+      None => Ok(None),
+      Some(e) => e.string().map(Some).ok_or_else(errors::wrongtype),
     }
   }
 
@@ -275,19 +291,28 @@ impl Keyspace {
     self.table.get_hashed(hash, key)
   }
 
-  /// A write to a value that must be of `kind` when present.
+  /// A write to a value that must be of `kind` (a collection) when present.
   fn write_as(&mut self, key: &str, kind: Kind, now: u64) -> LfResult<Option<&Value>> {
+    debug_assert_ne!(kind, Kind::String, "strings are written with write_string");
     match self.lookup_write(key, now) {
       None => Ok(None),
-      Some(e) if e.value.kind() == kind => Ok(Some(&e.value)),
+      Some(e) if e.kind() == kind => Ok(e.value()),
       Some(_) => Err(errors::wrongtype()),
+    }
+  }
+
+  /// A write to a string when present: its entry, or `WRONGTYPE`.
+  fn write_string(&mut self, key: &str, now: u64) -> LfResult<Option<&Entry>> {
+    match self.lookup_write(key, now) {
+      Some(e) if e.kind() != Kind::String => Err(errors::wrongtype()),
+      found => Ok(found),
     }
   }
 
   /// Stores a new key holding `value` (absent until now), after the caller
   /// has reserved its memory.
   fn insert_new(&mut self, key: &str, value: Value, bytes: usize, expires_at_ms: u64, now: u64) {
-    self.table.insert(Key::from(key), value, bytes, expires_at_ms, now);
+    self.table.insert(key, value, bytes, expires_at_ms, now);
   }
 
   /// Adjusts a present key's value in place: refreshes its LRU clock, lets
@@ -298,7 +323,7 @@ impl Keyspace {
     e.touch(now);
     let (reply, delta) = f(e.value());
     e.resize(delta);
-    let emptied = !matches!(e.entry().value, Value::String(_)) && e.entry().value.is_empty();
+    let emptied = e.entry().value().is_some_and(|v| v.kind() != Kind::String && v.is_empty());
     if emptied {
       // An empty collection holds nothing worth handing over.
       self.table.remove(key);

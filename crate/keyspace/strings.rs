@@ -13,10 +13,11 @@ use crate::error::LfResult;
 use crate::memory::{MAX_STRING_BYTES, STRING_BASE};
 use crate::value::{Kind, Value};
 
-use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
+use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax, wrongtype};
 use super::lazy::Removal;
-use super::table::{entry_memory, Entry};
-use super::{Key, Keyspace};
+use super::table::entry_memory;
+use super::table::Entry;
+use super::Keyspace;
 
 /// SET's options, as Redis spells them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,6 +66,14 @@ fn string_bytes(len: usize) -> usize {
   STRING_BASE + len
 }
 
+/// A string entry's bytes as an owned `Bytes` (see `Keyspace::get_owned`).
+fn owned(e: &Entry) -> Bytes {
+  match e.value() {
+    Some(Value::String(b)) => b.clone(),
+    _ => Bytes::copy_from_slice(e.string().expect("a string entry")),
+  }
+}
+
 impl Keyspace {
   /// SET: stores a string, replacing whatever the key held (freed per
   /// `lazyfree.serverDel`). `false` when NX or XX was not met. A value
@@ -89,7 +98,7 @@ impl Keyspace {
       return Err(invalid_expire("set"));
     }
     let hash = self.table.hash_key(key);
-    let old = self.lookup_write_hashed(hash, key, now).map(|e| entry_memory(key.len(), e.bytes));
+    let old = self.lookup_write_hashed(hash, key, now).map(|e| entry_memory(key.len(), e.bytes()));
     if (opts.nx && old.is_some()) || (opts.xx && old.is_none()) {
       return Ok(false);
     }
@@ -98,11 +107,11 @@ impl Keyspace {
     let at = if ttl_ms > 0 { now + ttl_ms as u64 } else { 0 };
     if old.is_some() {
       let expiry = (!opts.keep_ttl).then_some(at);
-      let (old_value, old_bytes) =
+      let old =
         self.table.overwrite_hashed(hash, key, Value::String(value), bytes, expiry, now).expect("present");
-      self.dispose(old_value, old_bytes, Removal::Overwrite);
+      self.dispose_taken(old, Removal::Overwrite);
     } else {
-      self.table.insert_hashed(hash, Key::from(key), Value::String(value), bytes, at, now);
+      self.table.insert_hashed(hash, key, Value::String(value), bytes, at, now);
     }
     Ok(true)
   }
@@ -111,17 +120,28 @@ impl Keyspace {
   /// the store (here and in every read command): cloning a `Bytes` would
   /// give it a shared header, an allocation per value read that nothing
   /// accounts for.
-  pub fn get(&mut self, key: &str) -> LfResult<Option<&Bytes>> {
-    match self.read_as(key, Kind::String)? {
-      Some(Value::String(b)) => Ok(Some(b)),
-      _ => Ok(None),
+  pub fn get(&mut self, key: &str) -> LfResult<Option<&[u8]>> {
+    self.read_string(key)
+  }
+
+  /// GET with an owned reply, for a caller that must let go of the store
+  /// before it uses the bytes (a shared keyspace's shard lock): a copy of a
+  /// packed string, or a reference to a longer one's buffer.
+  pub fn get_owned(&mut self, key: &str) -> LfResult<Option<Bytes>> {
+    Ok(self.lookup_read_string(key)?.map(owned))
+  }
+
+  fn lookup_read_string(&mut self, key: &str) -> LfResult<Option<&Entry>> {
+    match self.lookup_read(key) {
+      Some(e) if e.kind() != Kind::String => Err(wrongtype()),
+      found => Ok(found),
     }
   }
 
   /// MGET: the string at each key, `None` for a missing key or one holding
   /// another kind (no `WRONGTYPE`, as Redis). Each key is looked up as GET
   /// looks it up (lazy expiry, hit or miss, LRU clock).
-  pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&Bytes>> {
+  pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&[u8]>> {
     // One clock read for the command, one hash per key.
     let now = self.now_ms();
     let hashes: Vec<u64> = keys.iter().map(|key| self.table.hash_key(key)).collect();
@@ -131,9 +151,18 @@ impl Keyspace {
     keys
       .iter()
       .zip(hashes)
-      .map(|(key, hash)| match self.table.get_hashed(hash, key) {
-        Some(Entry { value: Value::String(b), .. }) => Some(b),
-        _ => None,
+      .map(|(key, hash)| self.table.get_hashed(hash, key).and_then(Entry::string))
+      .collect()
+  }
+
+  /// MGET with owned replies (see [`Self::get_owned`]).
+  pub fn mget_owned(&mut self, keys: &[&str]) -> Vec<Option<Bytes>> {
+    let now = self.now_ms();
+    keys
+      .iter()
+      .map(|key| {
+        let hash = self.table.hash_key(key);
+        self.lookup_read_hashed(hash, key, now).filter(|e| e.kind() == Kind::String).map(owned)
       })
       .collect()
   }
@@ -152,7 +181,7 @@ impl Keyspace {
     let (mut before, mut after) = (0usize, 0usize);
     for (&key, &i) in &last {
       if let Some(e) = self.lookup_write(key, now) {
-        before += entry_memory(key.len(), e.bytes);
+        before += entry_memory(key.len(), e.bytes());
       }
       after += entry_memory(key.len(), string_bytes(pairs[i].1.len()));
     }
@@ -164,10 +193,10 @@ impl Keyspace {
       }
       let bytes = string_bytes(value.len());
       if self.table.get(key).is_some() {
-        let (old_value, old_bytes) = self.table.replace(key, Value::String(value), bytes).expect("present");
+        let old = self.table.replace(key, Value::String(value), bytes).expect("present");
         self.table.set_expiry(key, 0);
         self.table.touch(key, now);
-        self.dispose(old_value, old_bytes, Removal::Overwrite);
+        self.dispose_taken(old, Removal::Overwrite);
       } else {
         self.insert_new(key, Value::String(value), bytes, 0, now);
       }
@@ -177,7 +206,7 @@ impl Keyspace {
 
   /// STRLEN: the string's length in bytes, 0 when missing.
   pub fn strlen(&mut self, key: &str) -> LfResult<usize> {
-    Ok(self.read_as(key, Kind::String)?.map_or(0, Value::len))
+    Ok(self.read_string(key)?.map_or(0, <[u8]>::len))
   }
 
   /// INCRBY: adds `n` to the integer at `key` (0 when missing) and returns
@@ -196,21 +225,22 @@ impl Keyspace {
     accept: impl FnOnce(i64) -> LfResult<()>,
   ) -> LfResult<i64> {
     let now = self.now_ms();
-    let current = match self.write_as(key, Kind::String, now)? {
-      Some(Value::String(b)) => Some((parse_i64(b).ok_or_else(not_an_integer)?, b.len())),
-      _ => None,
+    let current = match self.write_string(key, now)?.and_then(Entry::string) {
+      Some(b) => Some((parse_i64(b).ok_or_else(not_an_integer)?, b.len())),
+      None => None,
     };
     let result = current.map_or(0, |(v, _)| v).checked_add(n).ok_or_else(overflow)?;
     accept(result)?;
     let text = Bytes::from(result.to_string());
     match current {
       Some((_, old_len)) => {
-        let delta = text.len() as isize - old_len as isize;
-        self.reserve(delta.max(0) as usize, &[key])?;
-        self.update(key, now, |v| {
-          *v = Value::String(text);
-          ((), delta)
-        });
+        let bytes = string_bytes(text.len());
+        let before = entry_memory(key.len(), string_bytes(old_len));
+        self.reserve(entry_memory(key.len(), bytes).saturating_sub(before), &[key])?;
+        let old = self.table.replace(key, Value::String(text), bytes).expect("present");
+        self.table.touch(key, now);
+        // An integer's text is short: freeing it inline is what Redis does.
+        drop(old);
       }
       None => {
         let bytes = string_bytes(text.len());
@@ -226,13 +256,28 @@ impl Keyspace {
   /// would be longer than [`MAX_STRING_BYTES`], as in Redis.
   pub fn append(&mut self, key: &str, tail: &[u8]) -> LfResult<usize> {
     let now = self.now_ms();
-    let old_len = self.write_as(key, Kind::String, now)?.map(Value::len);
+    let (old_len, spilled) = match self.write_string(key, now)? {
+      Some(e) => (e.string().map(<[u8]>::len), e.value().is_some()),
+      None => (None, false),
+    };
     let new_len = old_len.unwrap_or(0) + tail.len();
     if new_len > MAX_STRING_BYTES {
       return Err(string_too_long());
     }
     match old_len {
+      Some(len) if !spilled => {
+        // A packed string: the result is written anew, packed or not.
+        let bytes = string_bytes(new_len);
+        let before = entry_memory(key.len(), string_bytes(len));
+        self.reserve(entry_memory(key.len(), bytes).saturating_sub(before), &[key])?;
+        let mut text = Vec::with_capacity(new_len);
+        text.extend_from_slice(self.table.get(key).and_then(Entry::string).expect("present"));
+        text.extend_from_slice(tail);
+        drop(self.table.replace(key, Value::String(Bytes::from(text)), bytes));
+        self.table.touch(key, now);
+      }
       Some(_) => {
+        // A spilled string only grows here, so it stays spilled.
         self.reserve(tail.len(), &[key])?;
         self.update(key, now, |v| {
           let Value::String(b) = v else { unreachable!("checked kind") };

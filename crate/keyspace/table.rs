@@ -35,13 +35,19 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::mem::size_of;
 use std::ops::Deref;
 
-use crate::value::Value;
+use bytes::Bytes;
+
+use crate::memory::STRING_BASE;
+use crate::value::{Kind, Value};
+
+use super::pages;
 
 /// Slots of the old table moved per mutating call while a resize runs.
 pub const REHASH_STEP: usize = 64;
 
-/// Slots cut from the old table's end between two hand-backs of its memory.
-const RELEASE_SLOTS: usize = 1 << 17;
+/// Slots cut from the old table's end between two hand-backs of its memory
+/// to the OS (`pages`).
+const RELEASE_SLOTS: usize = 1 << 14;
 
 /// Smallest table, in slots.
 const MIN_SLOTS: usize = 16;
@@ -127,40 +133,239 @@ impl fmt::Debug for Key {
   }
 }
 
-/// One key's value and bookkeeping, in one allocation. (`Clone` lets
-/// `vec![None; n]` make the slot array as one zeroed allocation.)
+/// Bytes of key and string value an entry holds inside itself: a key and a
+/// string whose lengths add up to this much take no allocation beyond the
+/// entry's own 48 bytes (`key:123456` → `value:123456` takes 22).
+pub const PACKED: usize = 33;
+
+/// One key's value and bookkeeping, in one 48-byte allocation. A short key
+/// with a short string value is *packed*: both sit in the entry itself.
+/// Anything else *spills*: the key stays inline when it is short (heap
+/// otherwise), and the value and its estimate go to a second allocation.
 #[derive(Debug, Clone)]
 pub struct Entry {
-  key: Key,
-  pub value: Value,
   /// Absolute expiry time in Unix milliseconds; 0 means none.
   pub expires_at_ms: u64,
-  /// When the key was last read or written, for approximate LRU.
-  pub last_access_ms: u64,
+  body: Body,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+  Packed { lru: u32, klen: u8, vlen: u8, buf: [u8; PACKED] },
+  Spilled { lru: u32, key: Key, spill: Box<Spill> },
+}
+
+#[derive(Debug, Clone)]
+struct Spill {
+  value: Value,
   /// The value's estimated bytes (`memory::estimate`), kept up to date by
   /// every command that changes the value.
-  pub bytes: usize,
+  bytes: usize,
+}
+
+/// Whether a key of `key_len` bytes and a value of estimate `value_bytes`
+/// would be packed: only strings are (a string's estimate is
+/// `STRING_BASE + len`, and every collection's smallest estimate is larger
+/// than `STRING_BASE + PACKED`; a unit test checks it).
+fn packs(key_len: usize, value_bytes: usize) -> bool {
+  value_bytes >= STRING_BASE && key_len + (value_bytes - STRING_BASE) <= PACKED
 }
 
 impl Entry {
+  fn new(key: &str, value: Value, bytes: usize, expires_at_ms: u64, last_access_ms: u64) -> Entry {
+    let lru = last_access_ms as u32;
+    let body = match &value {
+      Value::String(s) if packs(key.len(), bytes) => {
+        debug_assert_eq!(bytes, STRING_BASE + s.len());
+        let mut buf = [0; PACKED];
+        buf[..key.len()].copy_from_slice(key.as_bytes());
+        buf[key.len()..key.len() + s.len()].copy_from_slice(s);
+        Body::Packed { lru, klen: key.len() as u8, vlen: s.len() as u8, buf }
+      }
+      _ => Body::Spilled { lru, key: Key::from(key), spill: Box::new(Spill { value, bytes }) },
+    };
+    Entry { expires_at_ms, body }
+  }
+
   pub fn is_expired(&self, now_ms: u64) -> bool {
     self.expires_at_ms != 0 && self.expires_at_ms <= now_ms
   }
 
-  pub fn key(&self) -> &Key {
-    &self.key
+  pub fn key(&self) -> &str {
+    match &self.body {
+      // Copied from a `&str` whole and never changed: always UTF-8.
+      Body::Packed { klen, buf, .. } => std::str::from_utf8(&buf[..*klen as usize]).expect("a key is UTF-8"),
+      Body::Spilled { key, .. } => key.as_str(),
+    }
+  }
+
+  fn key_bytes(&self) -> &[u8] {
+    match &self.body {
+      Body::Packed { klen, buf, .. } => &buf[..*klen as usize],
+      Body::Spilled { key, .. } => key.as_bytes(),
+    }
+  }
+
+  pub fn kind(&self) -> Kind {
+    match &self.body {
+      Body::Packed { .. } => Kind::String,
+      Body::Spilled { spill, .. } => spill.value.kind(),
+    }
+  }
+
+  /// The bytes of a string value, packed or not; `None` for a collection.
+  pub fn string(&self) -> Option<&[u8]> {
+    match &self.body {
+      Body::Packed { klen, vlen, buf, .. } => Some(&buf[*klen as usize..(*klen + *vlen) as usize]),
+      Body::Spilled { spill, .. } => match &spill.value {
+        Value::String(b) => Some(b),
+        _ => None,
+      },
+    }
+  }
+
+  /// The value as a [`Value`]; `None` for a packed string (see
+  /// [`Self::string`]). A collection is never packed.
+  pub fn value(&self) -> Option<&Value> {
+    match &self.body {
+      Body::Packed { .. } => None,
+      Body::Spilled { spill, .. } => Some(&spill.value),
+    }
+  }
+
+  /// The value's estimate (`memory::estimate`).
+  pub fn bytes(&self) -> usize {
+    match &self.body {
+      Body::Packed { vlen, .. } => STRING_BASE + *vlen as usize,
+      Body::Spilled { spill, .. } => spill.bytes,
+    }
+  }
+
+  fn lru(&self) -> u32 {
+    match self.body {
+      Body::Packed { lru, .. } | Body::Spilled { lru, .. } => lru,
+    }
+  }
+
+  /// When the key was last read or written, for approximate LRU: the low 32
+  /// bits of that Unix time in milliseconds, which orders keys idle for
+  /// less than 49 days (Redis's own LRU clock wraps after 194 days).
+  pub fn last_access_ms(&self, now_ms: u64) -> u64 {
+    now_ms.saturating_sub(u64::from((now_ms as u32).wrapping_sub(self.lru())))
+  }
+
+  fn touch(&mut self, now_ms: u64) {
+    match &mut self.body {
+      Body::Packed { lru, .. } | Body::Spilled { lru, .. } => *lru = now_ms as u32,
+    }
+  }
+
+  /// What this entry costs, as [`entry_memory`] counts it (by what the
+  /// entry is, since a collection emptied by a command is still spilled
+  /// until the command removes it).
+  fn memory(&self) -> usize {
+    match &self.body {
+      Body::Packed { .. } => ENTRY_OVERHEAD,
+      Body::Spilled { key, spill, .. } => spilled_memory(key.len(), spill.bytes),
+    }
+  }
+
+  /// Puts `value` in, packed when it fits; returns what was there.
+  fn swap(&mut self, value: Value, bytes: usize) -> Taken {
+    let key_len = self.key_bytes().len();
+    if let Body::Spilled { spill, .. } = &mut self.body {
+      if !packs(key_len, bytes) {
+        // Spilled before and after: the allocation is reused.
+        let old = std::mem::replace(&mut spill.value, value);
+        return Taken::Value(old, std::mem::replace(&mut spill.bytes, bytes));
+      }
+    }
+    // Packed before or after: the key is at most PACKED bytes.
+    let mut k = [0; PACKED];
+    k[..key_len].copy_from_slice(self.key_bytes());
+    let key = std::str::from_utf8(&k[..key_len]).expect("a key is UTF-8");
+    let new = Entry::new(key, value, bytes, self.expires_at_ms, u64::from(self.lru()));
+    std::mem::replace(self, new).into_taken()
+  }
+
+  fn into_taken(self) -> Taken {
+    match self.body {
+      Body::Packed { klen, vlen, buf, .. } => {
+        let mut value = [0; PACKED];
+        let (k, v) = (klen as usize, vlen as usize);
+        value[..v].copy_from_slice(&buf[k..k + v]);
+        Taken::Packed { len: vlen, buf: value }
+      }
+      Body::Spilled { spill, .. } => Taken::Value(spill.value, spill.bytes),
+    }
   }
 }
 
-/// What one entry costs beyond its key's text and its value's estimate, on a
-/// 64-bit target: the entry's allocation (its size rounded up to the
-/// allocator's 16-byte classes) and its slots (a pointer and a tag byte, at
-/// a load between 3/8 and 3/4 as the table doubles: ~2 slots per key).
-pub const ENTRY_OVERHEAD: usize = size_of::<Entry>().div_ceil(16) * 16 + 2 * (size_of::<usize>() + 1);
+/// A value taken out of the table: a packed string (still in a small
+/// array, so freeing it costs nothing) or a [`Value`] with its estimate.
+#[derive(Debug)]
+pub enum Taken {
+  Packed { len: u8, buf: [u8; PACKED] },
+  Value(Value, usize),
+}
 
-/// What an entry costs in total: key text, value estimate, fixed overhead.
+impl Taken {
+  /// The value's estimate.
+  pub fn bytes(&self) -> usize {
+    match self {
+      Taken::Packed { len, .. } => STRING_BASE + *len as usize,
+      Taken::Value(_, bytes) => *bytes,
+    }
+  }
+
+  /// The value as a [`Value`] and its estimate (a packed string is copied
+  /// into a buffer of its own).
+  pub fn into_value(self) -> (Value, usize) {
+    match self {
+      Taken::Packed { len, buf } => {
+        (Value::String(Bytes::copy_from_slice(&buf[..len as usize])), STRING_BASE + len as usize)
+      }
+      Taken::Value(value, bytes) => (value, bytes),
+    }
+  }
+}
+
+/// What a removal hands back: the value, and the TTL and LRU clock it had.
+#[derive(Debug)]
+pub struct Removed {
+  pub taken: Taken,
+  pub expires_at_ms: u64,
+  /// The entry's LRU clock, as [`Table::insert`] takes it back.
+  pub last_access_ms: u64,
+}
+
+/// Bytes one slot takes: a tag byte and a pointer. At a load between 3/8
+/// and 3/4 as the table doubles, there are ~2 slots per key.
+const SLOT: usize = size_of::<usize>() + 1;
+
+/// What an entry costs, on a 64-bit target: the entry's 48 bytes and its two
+/// slots; when spilled, also the spilled value's allocation (its size
+/// rounded up to the allocator's 16-byte classes), the key's text when it is
+/// too long to sit inline, and the value's estimate.
+pub const ENTRY_OVERHEAD: usize = size_of::<Entry>() + 2 * SLOT;
+
+/// What a spilled entry costs beyond [`ENTRY_OVERHEAD`] and the value's
+/// estimate.
+const SPILL_OVERHEAD: usize = size_of::<Spill>().div_ceil(16) * 16;
+
+/// What an entry costs in total, for a key of `key_len` bytes and a value
+/// whose estimate is `value_bytes`.
 pub fn entry_memory(key_len: usize, value_bytes: usize) -> usize {
-  key_len + value_bytes + ENTRY_OVERHEAD
+  if packs(key_len, value_bytes) {
+    ENTRY_OVERHEAD
+  } else {
+    spilled_memory(key_len, value_bytes)
+  }
+}
+
+fn spilled_memory(key_len: usize, value_bytes: usize) -> usize {
+  let key_heap = if key_len > INLINE_KEY { key_len } else { 0 };
+  ENTRY_OVERHEAD + SPILL_OVERHEAD + key_heap + value_bytes
 }
 
 /// A mutable view of one entry that keeps the table's totals in step.
@@ -171,8 +376,13 @@ pub struct EntryMut<'a> {
 }
 
 impl EntryMut<'_> {
+  /// The value, which must be spilled: a collection, or a string too long
+  /// to pack.
   pub fn value(&mut self) -> &mut Value {
-    &mut self.entry.value
+    match &mut self.entry.body {
+      Body::Spilled { spill, .. } => &mut spill.value,
+      Body::Packed { .. } => panic!("a packed string has no Value to change in place"),
+    }
   }
 
   pub fn entry(&self) -> &Entry {
@@ -180,12 +390,15 @@ impl EntryMut<'_> {
   }
 
   pub fn touch(&mut self, now_ms: u64) {
-    self.entry.last_access_ms = now_ms;
+    self.entry.touch(now_ms);
   }
 
-  /// Records that the value's estimate changed by `delta` bytes.
+  /// Records that the (spilled) value's estimate changed by `delta` bytes.
   pub fn resize(&mut self, delta: isize) {
-    self.entry.bytes = self.entry.bytes.checked_add_signed(delta).expect("value estimate below zero");
+    let Body::Spilled { spill, .. } = &mut self.entry.body else {
+      panic!("a packed string is never resized in place");
+    };
+    spill.bytes = spill.bytes.checked_add_signed(delta).expect("value estimate below zero");
     *self.used = self.used.checked_add_signed(delta).expect("used memory below zero");
     if self.entry.expires_at_ms != 0 {
       *self.volatile_used = self.volatile_used.checked_add_signed(delta).expect("volatile memory below zero");
@@ -206,13 +419,15 @@ struct Slots {
   cap: usize,
   live: usize,
   tombs: usize,
+  /// Slots from here to `cap` have had their pages handed back to the OS.
+  released: usize,
 }
 
 impl Slots {
   fn with_capacity(n: usize) -> Slots {
     // Both are zeroed allocations (EMPTY is 0, `None` is a null pointer):
     // the OS hands out zero pages lazily, so a big table costs no time here.
-    Slots { tags: vec![EMPTY; n], entries: vec_of_none(n), cap: n, live: 0, tombs: 0 }
+    Slots { tags: vec![EMPTY; n], entries: vec_of_none(n), cap: n, live: 0, tombs: 0, released: n }
   }
 
   fn cap(&self) -> usize {
@@ -245,7 +460,7 @@ impl Slots {
         EMPTY => return None,
         t if t == tag => {
           let e = self.entries[i].as_ref().expect("a tagged slot holds an entry");
-          if e.key.as_bytes() == key {
+          if e.key_bytes() == key {
             return Some(i);
           }
         }
@@ -396,13 +611,57 @@ impl Table {
     self.rehash_step();
     let at = self.locate(hash, key.as_bytes())?;
     let e = self.at_mut(at);
-    e.last_access_ms = now_ms;
+    e.touch(now_ms);
     Some(e)
+  }
+
+  /// Adds `cost` to the totals, for an entry that carries a TTL or not.
+  fn add(&mut self, cost: usize, volatile: bool) {
+    self.used += cost;
+    if volatile {
+      self.volatile += 1;
+      self.volatile_used += cost;
+    }
+  }
+
+  /// Takes `cost` from the totals, for an entry that carried a TTL or not.
+  fn sub(&mut self, cost: usize, volatile: bool) {
+    self.used -= cost;
+    if volatile {
+      self.volatile -= 1;
+      self.volatile_used -= cost;
+    }
+  }
+
+  /// Swaps a new value into the present entry `at` (packing it when it
+  /// fits); sets its expiry time when `expiry` is given (0 clears it) and
+  /// its LRU clock when `now_ms` is; keeps the totals in step.
+  fn swap_at(
+    &mut self,
+    at: At,
+    value: Value,
+    bytes: usize,
+    expiry: Option<u64>,
+    now_ms: Option<u64>,
+  ) -> Taken {
+    let entry = self.at_mut(at);
+    let (old_cost, was_volatile) = (entry.memory(), entry.expires_at_ms != 0);
+    let taken = entry.swap(value, bytes);
+    if let Some(at_ms) = expiry {
+      entry.expires_at_ms = at_ms;
+    }
+    if let Some(now) = now_ms {
+      entry.touch(now);
+    }
+    let (new_cost, is_volatile) = (entry.memory(), entry.expires_at_ms != 0);
+    self.sub(old_cost, was_volatile);
+    self.add(new_cost, is_volatile);
+    taken
   }
 
   /// SET's overwrite of a present key in one lookup: swaps in `value`,
   /// sets the expiry time when `expiry` is given (0 clears it), refreshes
-  /// the LRU clock; returns the old value and its estimate.
+  /// the LRU clock; returns the old value.
   pub fn overwrite_hashed(
     &mut self,
     hash: u64,
@@ -411,28 +670,9 @@ impl Table {
     bytes: usize,
     expiry: Option<u64>,
     now_ms: u64,
-  ) -> Option<(Value, usize)> {
+  ) -> Option<Taken> {
     let at = self.locate(hash, key.as_bytes())?;
-    let entry = self.at_mut(at);
-    let old_bytes = std::mem::replace(&mut entry.bytes, bytes);
-    let old = std::mem::replace(&mut entry.value, value);
-    entry.last_access_ms = now_ms;
-    let key_len = entry.key.len();
-    let was_volatile = entry.expires_at_ms != 0;
-    if let Some(at_ms) = expiry {
-      entry.expires_at_ms = at_ms;
-    }
-    let is_volatile = entry.expires_at_ms != 0;
-    self.volatile = self.volatile + usize::from(is_volatile) - usize::from(was_volatile);
-    // Σ entry_memory over volatile keys: out with the old cost, in with the new.
-    if was_volatile {
-      self.volatile_used -= entry_memory(key_len, old_bytes);
-    }
-    if is_volatile {
-      self.volatile_used += entry_memory(key_len, bytes);
-    }
-    self.used = self.used - old_bytes + bytes;
-    Some((old, old_bytes))
+    Some(self.swap_at(at, value, bytes, expiry, Some(now_ms)))
   }
 
   /// Σ [`entry_memory`] over the entries with a TTL.
@@ -453,74 +693,53 @@ impl Table {
 
   /// A present entry, with its LRU clock refreshed to `now_ms`.
   pub fn touch(&mut self, key: &str, now_ms: u64) -> Option<&Entry> {
-    self.rehash_step();
-    let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
-    let e = self.at_mut(at);
-    e.last_access_ms = now_ms;
-    Some(e)
+    self.touch_hashed(self.hash(key.as_bytes()), key, now_ms)
   }
 
-  /// Adds a key that is not present.
-  pub fn insert(&mut self, key: Key, value: Value, bytes: usize, expires_at_ms: u64, now_ms: u64) {
+  /// Adds a key that is not present; `last_access_ms` starts its LRU clock.
+  pub fn insert(&mut self, key: &str, value: Value, bytes: usize, expires_at_ms: u64, last_access_ms: u64) {
     let hash = self.hash(key.as_bytes());
-    self.insert_hashed(hash, key, value, bytes, expires_at_ms, now_ms);
+    self.insert_hashed(hash, key, value, bytes, expires_at_ms, last_access_ms);
   }
 
   /// [`Self::insert`] with the key's [`Self::hash_key`].
   pub fn insert_hashed(
     &mut self,
     hash: u64,
-    key: Key,
+    key: &str,
     value: Value,
     bytes: usize,
     expires_at_ms: u64,
-    now_ms: u64,
+    last_access_ms: u64,
   ) {
     debug_assert_eq!(hash, self.hash(key.as_bytes()));
     debug_assert!(self.locate(hash, key.as_bytes()).is_none());
     self.rehash_step();
     self.make_room();
-    self.used += entry_memory(key.len(), bytes);
-    if expires_at_ms != 0 {
-      self.volatile += 1;
-      self.volatile_used += entry_memory(key.len(), bytes);
-    }
-    let entry = Box::new(Entry { key, value, expires_at_ms, last_access_ms: now_ms, bytes });
+    let entry = Box::new(Entry::new(key, value, bytes, expires_at_ms, last_access_ms));
+    self.add(entry.memory(), expires_at_ms != 0);
     self.cur.put(hash, entry);
   }
 
-  /// Swaps in a new value for a present key, returning the old value and its
-  /// estimate. The TTL and the LRU clock are left as they were.
-  pub fn replace(&mut self, key: &str, value: Value, bytes: usize) -> Option<(Value, usize)> {
+  /// Swaps in a new value for a present key, returning the old one. The
+  /// TTL and the LRU clock are left as they were.
+  pub fn replace(&mut self, key: &str, value: Value, bytes: usize) -> Option<Taken> {
     let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
-    let entry = self.at_mut(at);
-    let old_bytes = std::mem::replace(&mut entry.bytes, bytes);
-    let old = std::mem::replace(&mut entry.value, value);
-    let volatile = entry.expires_at_ms != 0;
-    self.used = self.used - old_bytes + bytes;
-    if volatile {
-      self.volatile_used = self.volatile_used - old_bytes + bytes;
-    }
-    Some((old, old_bytes))
+    Some(self.swap_at(at, value, bytes, None, None))
   }
 
   /// Removes a key.
-  pub fn remove(&mut self, key: &str) -> Option<(Key, Entry)> {
+  pub fn remove(&mut self, key: &str) -> Option<Removed> {
     self.rehash_step();
     let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
-    let boxed = match at {
+    let entry = match at {
       At::Cur(i) => self.cur.take(i),
       At::Old(i) => self.old.as_mut().expect("resizing").take(i),
     };
-    let mut entry = *boxed;
-    self.used -= entry_memory(entry.key.len(), entry.bytes);
-    if entry.expires_at_ms != 0 {
-      self.volatile -= 1;
-      self.volatile_used -= entry_memory(entry.key.len(), entry.bytes);
-    }
+    self.sub(entry.memory(), entry.expires_at_ms != 0);
     self.maybe_shrink();
-    let key = std::mem::take(&mut entry.key);
-    Some((key, entry))
+    let (expires_at_ms, last_access_ms) = (entry.expires_at_ms, u64::from(entry.lru()));
+    Some(Removed { taken: entry.into_taken(), expires_at_ms, last_access_ms })
   }
 
   /// Sets (`at_ms > 0`) or clears (`0`) a present key's expiry time.
@@ -532,18 +751,9 @@ impl Table {
     let entry = self.at_mut(at);
     let had = entry.expires_at_ms != 0;
     entry.expires_at_ms = at_ms;
-    let cost = entry_memory(entry.key.len(), entry.bytes);
-    match (had, at_ms != 0) {
-      (false, true) => {
-        self.volatile += 1;
-        self.volatile_used += cost;
-      }
-      (true, false) => {
-        self.volatile -= 1;
-        self.volatile_used -= cost;
-      }
-      _ => {}
-    }
+    let cost = entry.memory();
+    self.sub(cost, had);
+    self.add(cost, at_ms != 0);
     true
   }
 
@@ -610,7 +820,7 @@ impl Table {
       _ => {
         let entry = old.entries[i].take().expect("a tagged slot holds an entry");
         old.live -= 1;
-        let hash = self.hasher.hash_one(entry.key.as_bytes());
+        let hash = self.hasher.hash_one(entry.key_bytes());
         self.cur.put(hash, entry);
       }
     }
@@ -644,18 +854,22 @@ impl Table {
       old.entries.truncate(start);
       done += end - start;
     }
-    // Hand the cut part back to the allocator a megabyte or so at a time,
-    // rather than the whole old table (tens of MB at millions of keys) in
-    // the one call that finishes the resize.
-    if old.entries.capacity() - old.entries.len() >= RELEASE_SLOTS {
-      old.entries.shrink_to_fit();
-      old.tags.shrink_to_fit();
+    if old.live == 0 {
+      // Every entry has moved; what is left are empty slots and tombstones
+      // (`None` pointers), dropped below without freeing anything.
+      old.tags.clear();
+      old.entries.clear();
+    }
+    // Hand the cut part's pages back to the OS as it grows, rather than
+    // leave tens of MB (at millions of keys) resident after the resize.
+    if old.released - old.entries.len() >= RELEASE_SLOTS || old.live == 0 {
+      pages::release_spare(&mut old.entries, old.released);
+      pages::release_spare(&mut old.tags, old.released);
+      old.released = old.entries.len();
     }
     if old.live > 0 {
       self.old = Some(old);
     }
-    // Otherwise every entry has moved; what is left are empty slots and
-    // tombstones (`None` pointers), dropped here without freeing anything.
   }
 
   /// A key from a random slot onwards, the first whose entry passes
@@ -667,7 +881,7 @@ impl Table {
     volatile: bool,
     max_visits: usize,
     accept: impl Fn(&Entry) -> bool,
-  ) -> Option<&Key> {
+  ) -> Option<&str> {
     let old_live = self.old.as_ref().map_or(0, |o| o.live);
     let total = self.cur.live + old_live;
     if total == 0 {
@@ -695,7 +909,7 @@ impl Table {
         let i = (start + k) & slots.mask();
         if let Some(e) = slots.entry(i) {
           if (!volatile || e.expires_at_ms != 0) && accept(e) {
-            return Some(&e.key);
+            return Some(e.key());
           }
         }
       }
@@ -708,7 +922,7 @@ impl Table {
   /// is done. Redis's guarantee: a key present from the first step to the
   /// last is visited at least once, however the table grows or shrinks
   /// between steps (see the module doc); a key may be visited twice.
-  pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
+  pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&str, &Entry)) -> u64 {
     let mut v = cursor as usize;
     let (small, large) = match &self.old {
       Some(old) if old.cap() < self.cur.cap() => (old, Some(&self.cur)),
@@ -751,7 +965,7 @@ impl Table {
 
   /// Calls `visit` for every entry of `slots` whose home slot is `home`:
   /// they all sit in the run of non-empty slots that starts there.
-  fn visit_home(&self, slots: &Slots, home: usize, visit: &mut impl FnMut(&Key, &Entry)) {
+  fn visit_home(&self, slots: &Slots, home: usize, visit: &mut impl FnMut(&str, &Entry)) {
     if slots.cap() == 0 {
       return;
     }
@@ -762,21 +976,21 @@ impl Table {
         return;
       }
       if let Some(e) = slots.entry(i) {
-        if self.hash(e.key.as_bytes()) as usize & mask == home {
-          visit(&e.key, e);
+        if self.hash(e.key_bytes()) as usize & mask == home {
+          visit(e.key(), e);
         }
       }
       i = (i + 1) & mask;
     }
   }
 
-  pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+  pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
     self
       .cur
       .entries
       .iter()
       .chain(self.old.iter().flat_map(|o| o.entries.iter()))
-      .filter_map(|s| s.as_deref().map(|e| (&e.key, e)))
+      .filter_map(|s| s.as_deref().map(|e| (e.key(), e)))
   }
 
   /// Checks that tags, counts and the total agree with the entries.
@@ -791,30 +1005,33 @@ impl Table {
       assert!(slots.cap.is_power_of_two() || slots.cap == 0);
       for (i, e) in slots.entries.iter().enumerate() {
         if let Some(e) = e {
-          let h = self.hash(e.key.as_bytes());
-          assert_eq!(slots.tags[i], tag_of(h), "tag of {}", e.key);
-          assert!(seen.insert(e.key.to_string()), "{} stored twice", e.key);
-          assert_eq!(self.locate(h, e.key.as_bytes()).map(|a| self.at(a).key.clone()), Some(e.key.clone()));
+          let h = self.hash(e.key_bytes());
+          assert_eq!(slots.tags[i], tag_of(h), "tag of {}", e.key());
+          assert!(seen.insert(e.key().to_string()), "{} stored twice", e.key());
+          assert_eq!(self.locate(h, e.key_bytes()).map(|a| self.at(a).key()), Some(e.key()));
+          let packed = matches!(e.body, Body::Packed { .. });
+          assert_eq!(
+            packed,
+            e.kind() == Kind::String && packs(e.key_bytes().len(), e.bytes()),
+            "{} packing",
+            e.key()
+          );
         }
       }
     }
     let with_ttl = self.iter().filter(|(_, e)| e.expires_at_ms != 0).count();
     assert_eq!(self.volatile, with_ttl);
-    let total: usize = self.iter().map(|(k, e)| entry_memory(k.len(), e.bytes)).sum();
+    let total: usize = self.iter().map(|(k, e)| entry_memory(k.len(), e.bytes())).sum();
+    assert!(self.iter().all(|(_, e)| e.memory() == entry_memory(e.key().len(), e.bytes())));
     assert_eq!(self.used, total);
-    let volatile: usize = self
-      .iter()
-      .filter(|(_, e)| e.expires_at_ms != 0)
-      .map(|(_, e)| entry_memory(e.key.len(), e.bytes))
-      .sum();
+    let volatile: usize =
+      self.iter().filter(|(_, e)| e.expires_at_ms != 0).map(|(k, e)| entry_memory(k.len(), e.bytes())).sum();
     assert_eq!(self.volatile_used, volatile);
     for (_, e) in self.iter() {
-      assert_eq!(e.bytes, crate::memory::estimate(&e.value), "incremental estimate drifted");
-      assert!(
-        !matches!(e.value, Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::SortedSet(_))
-          || !e.value.is_empty(),
-        "empty collection stored"
-      );
+      if let Some(v) = e.value() {
+        assert_eq!(e.bytes(), crate::memory::estimate(v), "incremental estimate drifted");
+        assert!(v.kind() == Kind::String || !v.is_empty(), "empty collection stored");
+      }
     }
   }
 }
@@ -838,7 +1055,7 @@ mod tests {
     let mut resizes = 0;
     for i in 0..20_000 {
       let was = t.is_resizing();
-      t.insert(Key::from(format!("key:{i}").as_str()), s("v"), est(), 0, 0);
+      t.insert(&format!("key:{i}"), s("v"), est(), 0, 0);
       if !was && t.is_resizing() {
         resizes += 1;
       }
@@ -859,21 +1076,87 @@ mod tests {
   }
 
   #[test]
-  fn long_keys_live_outside_the_entry_and_compare_equal() {
+  fn short_strings_pack_and_everything_else_spills() {
     let mut t = Table::default();
     let long = "k".repeat(100);
-    t.insert(Key::from(long.as_str()), s("v"), est(), 0, 0);
-    t.insert(Key::from("short"), s("v"), est(), 0, 0);
-    assert!(matches!(t.get(&long).unwrap().key(), Key::Heap(_)));
-    assert!(matches!(t.get("short").unwrap().key(), Key::Inline(..)));
-    assert_eq!(t.get(&long).unwrap().key().as_str(), long);
+    t.insert(&long, s("v"), est(), 0, 0);
+    t.insert("short", s("v"), est(), 0, 0);
+    let fits = "x".repeat(PACKED - "edge".len());
+    t.insert("edge", s(&fits), STRING_BASE + fits.len(), 0, 0);
+    let over = "x".repeat(PACKED - "edge".len() + 1);
+    t.insert("over", s(&over), STRING_BASE + over.len(), 0, 0);
+    let list = Value::List(std::iter::once(Bytes::from_static(b"a")).collect());
+    let list_bytes = crate::memory::estimate(&list);
+    t.insert("l", list, list_bytes, 0, 0);
+    let packed = |k: &str| matches!(t.get(k).unwrap().body, Body::Packed { .. });
+    assert!(packed("short") && packed("edge"));
+    assert!(!packed(&long) && !packed("over") && !packed("l"));
+    assert_eq!(t.get(&long).unwrap().key(), long);
+    assert_eq!(t.get("edge").unwrap().string(), Some(fits.as_bytes()));
+    assert_eq!(t.get("over").unwrap().string(), Some(over.as_bytes()));
+    assert!(t.get("l").unwrap().string().is_none());
+    assert_eq!(t.get("l").unwrap().kind(), Kind::List);
+    t.check_invariants();
+  }
+
+  #[test]
+  fn a_string_repacks_when_its_size_crosses_the_limit_either_way() {
+    let mut t = Table::default();
+    t.insert("k", s("small"), STRING_BASE + 5, 7, 0);
+    let big = "y".repeat(100);
+    let old = t.replace("k", s(&big), STRING_BASE + big.len()).unwrap();
+    assert_eq!(old.into_value().0, s("small"));
+    assert!(matches!(t.get("k").unwrap().body, Body::Spilled { .. }));
+    assert_eq!(t.get("k").unwrap().expires_at_ms, 7, "the TTL stays");
+    t.check_invariants();
+    let old = t.replace("k", s("tiny"), STRING_BASE + 4).unwrap();
+    assert_eq!(old.bytes(), STRING_BASE + big.len());
+    assert!(matches!(t.get("k").unwrap().body, Body::Packed { .. }));
+    assert_eq!(t.get("k").unwrap().string(), Some(&b"tiny"[..]));
+    t.check_invariants();
+    let removed = t.remove("k").unwrap();
+    assert_eq!(removed.taken.into_value(), (s("tiny"), STRING_BASE + 4));
+    assert_eq!(t.used(), 0);
+  }
+
+  #[test]
+  fn no_collection_is_small_enough_to_pack() {
+    use crate::memory::{
+      HASH_BASE, HASH_PER_FIELD, LIST_BASE, LIST_PER_ITEM, SET_BASE, SET_PER_MEMBER, ZSET_BASE,
+      ZSET_PER_MEMBER,
+    };
+    // The smallest estimate each kind can have with one element.
+    for least in [
+      LIST_BASE + LIST_PER_ITEM,
+      HASH_BASE + HASH_PER_FIELD,
+      SET_BASE + SET_PER_MEMBER,
+      ZSET_BASE + ZSET_PER_MEMBER,
+    ] {
+      assert!(!packs(0, least), "{least}");
+    }
+  }
+
+  #[test]
+  fn the_lru_clock_orders_keys_across_its_wrap() {
+    let mut t = Table::default();
+    let start = (1u64 << 32) - 10;
+    t.insert("old", s("v"), est(), 0, start);
+    t.insert("new", s("v"), est(), 0, start + 20);
+    let now = start + 30;
+    assert_eq!(t.get("old").unwrap().last_access_ms(now), start);
+    assert_eq!(t.get("new").unwrap().last_access_ms(now), start + 20);
+  }
+
+  #[test]
+  fn an_entry_is_48_bytes() {
+    assert_eq!(size_of::<Entry>(), 48);
   }
 
   #[test]
   fn random_key_reaches_every_key_and_honours_volatile() {
     let mut t = Table::default();
     for i in 0..100 {
-      t.insert(Key::from(format!("k{i}").as_str()), s("v"), est(), if i % 10 == 0 { 5 } else { 0 }, 0);
+      t.insert(&format!("k{i}"), s("v"), est(), if i % 10 == 0 { 5 } else { 0 }, 0);
     }
     let mut rng = crate::keyspace::Rng::new(3);
     let mut seen = std::collections::HashSet::new();

@@ -273,7 +273,7 @@ impl SharedKeyspace {
     let mut guards = self.lock_sorted(&wanted);
     for ((_, shard), (_, idx)) in guards.iter_mut().zip(&groups) {
       for &i in idx {
-        out[i] = shard.get(keys[i]).ok().flatten().cloned();
+        out[i] = shard.get_owned(keys[i]).ok().flatten();
       }
     }
     out

@@ -27,7 +27,7 @@ fn open_attaches_and_the_last_lease_frees_the_name() {
   let one = open("t-lifecycle", None).unwrap();
   one.with_key("a", |s| s.set("a", b("1"), SetOptions::default())).unwrap();
   let two = open("t-lifecycle", None).unwrap();
-  assert_eq!(two.with_key("a", |s| s.get("a").map(|v| v.cloned())).unwrap(), Some(b("1")));
+  assert_eq!(two.with_key("a", |s| s.get_owned("a")).unwrap(), Some(b("1")));
   assert_ne!(one.id(), two.id());
   drop(one);
   assert!(is_open("t-lifecycle"));
@@ -94,7 +94,7 @@ fn rename_refused_for_memory_puts_the_value_back() {
   ks.with_key(&other, |s| s.set(&other, big.clone(), SetOptions::default())).unwrap();
   let err = ks.rename(&a, &c).unwrap_err();
   assert_eq!(err, errors::oom());
-  assert_eq!(ks.with_key(&a, |s| s.get(&a).map(|v| v.cloned())).unwrap(), Some(big));
+  assert_eq!(ks.with_key(&a, |s| s.get_owned(&a)).unwrap(), Some(big));
   assert!(ks.with_key(&a, |s| s.ttl(&a)) > 90);
   assert_eq!(ks.exists(&[&c]), 0);
 }
@@ -203,21 +203,16 @@ fn info_sums_the_shards_and_counts_pending_bytes_once() {
     let k = format!("i{i}");
     ks.with_key(&k, |s| s.set(&k, b("value"), SetOptions::default())).unwrap();
   }
-  let per_key =
-    crate::keyspace::entry_memory(3, crate::memory::estimate(&crate::value::Value::String(b("value"))));
+  let value = crate::memory::estimate(&crate::value::Value::String(b("value")));
   let info = ks.info();
   assert_eq!(info.keys, 40);
   assert_eq!(info.maxmemory, 1 << 20);
-  let expected: u64 = (0..40).map(|i| entry_memory_of(&format!("i{i}"), per_key)).sum();
+  let expected: u64 =
+    (0..40).map(|i| crate::keyspace::entry_memory(format!("i{i}").len(), value) as u64).sum();
   assert_eq!(info.used_memory, expected);
   assert_eq!(ks.keys("i1*").len(), 11);
   assert!(ks.flush(Some(false)) || ks.size() == 0);
   assert_eq!(ks.size(), 0);
-}
-
-/// `per_key` was computed for a 3-byte key; adjust for `key`'s length.
-fn entry_memory_of(key: &str, per_key: usize) -> u64 {
-  (per_key + key.len() - 3) as u64
 }
 
 #[test]

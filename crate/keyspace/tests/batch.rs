@@ -8,7 +8,7 @@ fn opts() -> SetOptions {
 }
 
 fn mget(f: &mut Fixture, keys: &[&str]) -> Vec<Option<Bytes>> {
-  f.ks.mget(keys).into_iter().map(|v| v.cloned()).collect()
+  f.ks.mget(keys).into_iter().map(|v| v.map(Bytes::copy_from_slice)).collect()
 }
 
 #[test]

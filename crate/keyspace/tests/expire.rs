@@ -66,7 +66,7 @@ fn every_access_to_an_expired_key_treats_it_as_missing_and_removes_it() {
   };
   setup(&mut f);
   assert_eq!(f.ks.size(), 2, "DBSIZE counts keys not yet removed");
-  assert_eq!(f.ks.get("s").unwrap().cloned(), None);
+  assert_eq!(f.ks.get_owned("s").unwrap(), None);
   assert_eq!(f.ks.llen("l").unwrap(), 0);
   assert_eq!(f.ks.size(), 0);
   assert_eq!(f.ks.info().expired_keys, 2);

@@ -45,7 +45,7 @@ fn rename_moves_value_and_ttl_and_replaces_the_target() {
   f.ks.set("a", b("1"), SetOptions { px: Some(5000), ..Default::default() }).unwrap();
   f.ks.rpush("b", bs(&["x"])).unwrap();
   f.ks.rename("a", "b").unwrap();
-  assert_eq!(f.ks.get("b").unwrap().cloned(), Some(b("1")));
+  assert_eq!(f.ks.get_owned("b").unwrap(), Some(b("1")));
   assert_eq!(f.ks.pttl("b"), 5000);
   assert_eq!(f.ks.exists(&["a"]), 0);
   assert_eq!(f.ks.size(), 1);
@@ -66,12 +66,12 @@ fn rename_of_a_missing_key_is_err_no_such_key() {
     let e = f.ks.rename(from, to).unwrap_err();
     assert_eq!((code(&e), message(&e).as_str()), ("ERR", "ERR no such key"));
   }
-  assert_eq!(f.ks.get("t").unwrap().cloned(), Some(b("v")));
+  assert_eq!(f.ks.get_owned("t").unwrap(), Some(b("v")));
   // An expired source is missing too.
   f.ks.set("gone", b("v"), SetOptions { px: Some(1), ..Default::default() }).unwrap();
   f.clock.advance(1);
   assert_eq!(code(&f.ks.rename("gone", "t").unwrap_err()), "ERR");
-  assert_eq!(f.ks.get("t").unwrap().cloned(), Some(b("v")));
+  assert_eq!(f.ks.get_owned("t").unwrap(), Some(b("v")));
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn set_value_of_an_empty_collection_removes_the_key() {
   f.ks.set_value("k", Value::List(VecDeque::new()), crate::memory::LIST_BASE).unwrap();
   assert_eq!(f.ks.exists(&["k"]), 0);
   f.ks.set_value("k", Value::String(Bytes::new()), crate::memory::STRING_BASE).unwrap();
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(Bytes::new()), "an empty string is a value");
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(Bytes::new()), "an empty string is a value");
   f.check();
 }
 

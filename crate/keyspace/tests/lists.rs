@@ -91,6 +91,6 @@ fn list_commands_refuse_other_kinds_and_change_nothing() {
   ] {
     assert_eq!(code(&e), "WRONGTYPE");
   }
-  assert_eq!(f.ks.get("s").unwrap().cloned(), Some(b("x")));
+  assert_eq!(f.ks.get_owned("s").unwrap(), Some(b("x")));
   assert_eq!(f.ks.used_memory(), used);
 }

@@ -136,7 +136,7 @@ fn a_fresh_keyspace_is_empty() {
       lazyfreed_objects: 0
     }
   );
-  assert_eq!(f.ks.get("nope").unwrap().cloned(), None);
+  assert_eq!(f.ks.get_owned("nope").unwrap(), None);
   assert_eq!(f.ks.info().keyspace_misses, 1);
 }
 

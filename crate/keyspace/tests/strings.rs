@@ -12,11 +12,11 @@ fn opts() -> SetOptions {
 fn set_and_get() {
   let mut f = Fixture::new();
   assert!(f.ks.set("k", b("v"), opts()).unwrap());
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("v")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("v")));
   assert!(f.ks.set("k", b("w"), opts()).unwrap());
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("w")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("w")));
   assert!(f.ks.set("empty", Bytes::new(), opts()).unwrap());
-  assert_eq!(f.ks.get("empty").unwrap().cloned(), Some(Bytes::new()));
+  assert_eq!(f.ks.get_owned("empty").unwrap(), Some(Bytes::new()));
   assert_eq!(f.ks.size(), 2);
   f.check();
 }
@@ -25,12 +25,12 @@ fn set_and_get() {
 fn set_nx_and_xx() {
   let mut f = Fixture::new();
   assert!(!f.ks.set("k", b("1"), SetOptions { xx: true, ..opts() }).unwrap());
-  assert_eq!(f.ks.get("k").unwrap().cloned(), None);
+  assert_eq!(f.ks.get_owned("k").unwrap(), None);
   assert!(f.ks.set("k", b("1"), SetOptions { nx: true, ..opts() }).unwrap());
   assert!(!f.ks.set("k", b("2"), SetOptions { nx: true, ..opts() }).unwrap());
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("1")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("1")));
   assert!(f.ks.set("k", b("3"), SetOptions { xx: true, ..opts() }).unwrap());
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("3")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("3")));
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn set_nx_treats_an_expired_key_as_missing() {
   f.ks.set("k", b("old"), SetOptions { px: Some(100), ..opts() }).unwrap();
   f.clock.advance(100);
   assert!(f.ks.set("k", b("new"), SetOptions { nx: true, ..opts() }).unwrap());
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("new")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("new")));
   assert_eq!(f.ks.pttl("k"), -1);
   assert_eq!(f.ks.info().expired_keys, 1);
 }
@@ -54,7 +54,7 @@ fn set_ex_px_keepttl_and_plain_set_clears_the_ttl() {
   assert_eq!(f.ks.pttl("k"), 1500);
   f.ks.set("k", b("w"), SetOptions { keep_ttl: true, ..opts() }).unwrap();
   assert_eq!(f.ks.pttl("k"), 1500);
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("w")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("w")));
   f.ks.set("k", b("x"), opts()).unwrap();
   assert_eq!(f.ks.pttl("k"), -1);
   assert_eq!(f.ks.info().expires, 0);
@@ -89,7 +89,7 @@ fn set_refuses_bad_expire_times_and_conflicting_options() {
     let e = f.ks.set("k", b("new"), o).unwrap_err();
     assert_eq!(message(&e), "ERR syntax error", "{o:?}");
   }
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("keep")), "a refused SET changes nothing");
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("keep")), "a refused SET changes nothing");
   assert_eq!(f.ks.pttl("k"), -1);
 }
 
@@ -127,7 +127,7 @@ fn incrby_creates_adds_and_keeps_the_ttl() {
   let mut f = Fixture::new();
   assert_eq!(f.ks.incrby("n", 5).unwrap(), 5);
   assert_eq!(f.ks.incrby("n", -7).unwrap(), -2);
-  assert_eq!(f.ks.get("n").unwrap().cloned(), Some(b("-2")));
+  assert_eq!(f.ks.get_owned("n").unwrap(), Some(b("-2")));
   f.ks.pexpire("n", 5000).unwrap();
   assert_eq!(f.ks.incrby("n", 1000).unwrap(), 998);
   assert_eq!(f.ks.pttl("n"), 5000);
@@ -143,14 +143,14 @@ fn incrby_refuses_non_integers_and_overflow_without_changing_anything() {
     f.ks.set("k", b(text), opts()).unwrap();
     let e = f.ks.incrby("k", 1).unwrap_err();
     assert_eq!(message(&e), "ERR value is not an integer or out of range", "{text:?}");
-    assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b(text)));
+    assert_eq!(f.ks.get_owned("k").unwrap(), Some(b(text)));
   }
   f.ks.set("k", b("9223372036854775807"), opts()).unwrap();
   let e = f.ks.incrby("k", 1).unwrap_err();
   assert_eq!((code(&e), message(&e).as_str()), ("ERR", "ERR increment or decrement would overflow"));
   f.ks.set("k", b("-9223372036854775808"), opts()).unwrap();
   assert_eq!(code(&f.ks.incrby("k", -1).unwrap_err()), "ERR");
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("-9223372036854775808")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("-9223372036854775808")));
 }
 
 #[test]
@@ -169,12 +169,12 @@ fn append_creates_and_extends() {
   let mut f = Fixture::new();
   assert_eq!(f.ks.append("k", b"hello").unwrap(), 5);
   assert_eq!(f.ks.append("k", b" world").unwrap(), 11);
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("hello world")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("hello world")));
   // A reader's copy is not disturbed by a later append.
-  let held = f.ks.get("k").unwrap().cloned().unwrap();
+  let held = f.ks.get_owned("k").unwrap().unwrap();
   assert_eq!(f.ks.append("k", b"!").unwrap(), 12);
   assert_eq!(held, b("hello world"));
-  assert_eq!(f.ks.get("k").unwrap().cloned(), Some(b("hello world!")));
+  assert_eq!(f.ks.get_owned("k").unwrap(), Some(b("hello world!")));
   assert_eq!(f.ks.append("k", b"").unwrap(), 12);
   f.check();
 }
@@ -213,7 +213,7 @@ fn incrby_checked_refuses_a_result_its_caller_cannot_reply_and_changes_nothing()
   };
   let e = f.ks.incrby_checked("n", 1, safe).unwrap_err();
   assert_eq!(message(&e), "9007199254740992 is not safe");
-  assert_eq!(f.ks.get("n").unwrap().cloned(), Some(b("9007199254740991")));
+  assert_eq!(f.ks.get_owned("n").unwrap(), Some(b("9007199254740991")));
   // Missing keys are not created by a refused increment.
   assert!(f.ks.incrby_checked("m", 1 << 60, safe).is_err());
   assert_eq!(f.ks.exists(&["m"]), 0);
