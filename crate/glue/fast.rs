@@ -34,6 +34,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::rc::Rc;
@@ -273,14 +274,23 @@ fn number(env: sys::napi_env, v: Handle) -> napi::Result<f64> {
   Ok(if status == sys::Status::napi_ok { n } else { -1.0 })
 }
 
-/// A key's UTF-8 bytes: in `stack` when they fit, else in `heap`.
-enum KeyBytes {
-  Stack(usize),
-  Heap(Vec<u8>),
+/// UTF-16 units a string may have to be read on the stack; longer ones
+/// are read into a `Vec`.
+const STACK_UNITS: usize = 128;
+
+/// Room on the stack for a short string: its UTF-16 units as V8 copies them
+/// out, and their UTF-8 (at most 3 bytes a unit). Left uninitialised: only
+/// what has been written is ever read.
+pub struct TextBuf {
+  units: [MaybeUninit<u16>; STACK_UNITS],
+  bytes: [MaybeUninit<u8>; 3 * STACK_UNITS],
 }
 
-/// Bytes a key may take on the stack; longer ones are read into a `Vec`.
-const STACK_KEY: usize = 256;
+impl TextBuf {
+  fn new() -> TextBuf {
+    TextBuf { units: [MaybeUninit::uninit(); STACK_UNITS], bytes: [MaybeUninit::uninit(); 3 * STACK_UNITS] }
+  }
+}
 
 /// Reads the string `v` (the argument called `name`) as UTF-8, refusing a
 /// value that is not a string or not well-formed UTF-16 with a `TypeError`
@@ -289,43 +299,97 @@ fn read_key<'a>(
   env: sys::napi_env,
   v: Handle,
   name: &dyn Fn() -> String,
-  stack: &'a mut [u8; STACK_KEY],
+  stack: &'a mut TextBuf,
 ) -> Result<KeyText<'a>, LfError> {
+  match read_string(env, v, name, stack, false, true)? {
+    Read::Text(text) => Ok(text),
+    Read::NotString | Read::Long => {
+      Err(LfError::Type(format!("{} is not a string; expected a string", name())))
+    }
+  }
+}
+
+/// What [`read_string`] found.
+enum Read<'a> {
+  Text(KeyText<'a>),
+  NotString,
+  /// Longer than the stack buffer, and `heap` was false: nothing was read.
+  Long,
+}
+
+/// Reads the string `v` as UTF-8 into `stack` (into a `Vec` when it is
+/// longer and `heap` allows), refusing one that is not well-formed UTF-16
+/// (`bytes_allowed`: the refusal suggests a Buffer, as for values).
+///
+/// A short string is read as UTF-16 (for a one-byte string V8 only widens
+/// it, cheaper than its UTF-8 writer) and encoded here, which also finds a
+/// lone surrogate exactly, where it is.
+fn read_string<'a>(
+  env: sys::napi_env,
+  v: Handle,
+  name: &dyn Fn() -> String,
+  stack: &'a mut TextBuf,
+  bytes_allowed: bool,
+  heap: bool,
+) -> Result<Read<'a>, LfError> {
   let mut len = 0usize;
   // SAFETY: `env` and `v` belong to the running callback; the buffer and its
-  // size are ours. V8 copies the bytes; no JavaScript runs meanwhile.
-  let status =
-    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), stack.as_mut_ptr().cast(), STACK_KEY, &mut len) };
+  // size (in units) are ours. V8 copies the units; no JavaScript runs
+  // meanwhile.
+  let status = unsafe {
+    sys::napi_get_value_string_utf16(env, v.raw(), stack.units.as_mut_ptr().cast(), STACK_UNITS, &mut len)
+  };
   if status == sys::Status::napi_string_expected {
-    return Err(LfError::Type(format!("{} is not a string; expected a string", name())));
+    return Ok(Read::NotString);
   }
   if status != sys::Status::napi_ok {
     return Err(LfError::Type(format!("{} could not be read as a string", name())));
   }
-  let bytes = if len + 1 < STACK_KEY {
-    KeyBytes::Stack(len)
-  } else {
-    let mut full = 0usize;
-    // SAFETY: as above; a null buffer asks for the length only.
-    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), ptr::null_mut(), 0, &mut full) };
-    let mut buf = vec![0u8; full + 1];
-    // SAFETY: as above; `buf` holds `full + 1` bytes, room for the terminator.
-    unsafe { sys::napi_get_value_string_utf8(env, v.raw(), buf.as_mut_ptr().cast(), buf.len(), &mut len) };
-    buf.truncate(len);
-    KeyBytes::Heap(buf)
-  };
-  let text = match bytes {
-    KeyBytes::Stack(n) => KeyText::Borrowed(&stack[..n]),
-    KeyBytes::Heap(b) => KeyText::Owned(b),
-  };
+  if len + 1 < STACK_UNITS {
+    // SAFETY: Node-API wrote the first `len` units (the string is whole:
+    // it left room for its terminator).
+    let units: &[u16] = unsafe { std::slice::from_raw_parts(stack.units.as_ptr().cast(), len) };
+    let out = &mut stack.bytes;
+    // ASCII, the common case, unit by unit; the rest decoded.
+    let ascii = units.iter().position(|&u| u >= 0x80).unwrap_or(len);
+    for (o, &u) in out.iter_mut().zip(&units[..ascii]) {
+      o.write(u as u8);
+    }
+    let mut n = ascii;
+    for (at, c) in char::decode_utf16(units[ascii..].iter().copied()).scan(ascii, |at, c| {
+      let here = *at;
+      *at += c.as_ref().map_or(1, |c| c.len_utf16());
+      Some((here, c))
+    }) {
+      let Ok(c) = c else { return Err(not_well_formed(&name(), at, bytes_allowed)) };
+      let mut utf8 = [0u8; 4];
+      for &b in c.encode_utf8(&mut utf8).as_bytes() {
+        out[n].write(b);
+        n += 1;
+      }
+    }
+    // SAFETY: the first `n` bytes were written just above.
+    let bytes = unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), n) };
+    return Ok(Read::Text(KeyText::Borrowed(bytes)));
+  }
+  if !heap {
+    return Ok(Read::Long);
+  }
+  let mut full = 0usize;
+  // SAFETY: as above; a null buffer asks for the length only.
+  unsafe { sys::napi_get_value_string_utf8(env, v.raw(), ptr::null_mut(), 0, &mut full) };
+  let mut buf = vec![0u8; full + 1];
+  // SAFETY: as above; `buf` holds `full + 1` bytes, room for the terminator.
+  unsafe { sys::napi_get_value_string_utf8(env, v.raw(), buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+  buf.truncate(len);
   // V8 writes a lone surrogate as U+FFFD (EF BF BD): only then look closer,
-  // at the UTF-16 itself, since a real U+FFFD is a valid key.
-  if text.bytes().windows(3).any(|w| w == [0xEF, 0xBF, 0xBD]) {
+  // at the UTF-16 itself, since a real U+FFFD is valid text.
+  if memchr::memmem::find(&buf, "\u{FFFD}".as_bytes()).is_some() {
     if let Ok(Err(at)) = Js::new(&Env::from_raw(env)).well_formed(v) {
-      return Err(not_well_formed(&name(), at, false));
+      return Err(not_well_formed(&name(), at, bytes_allowed));
     }
   }
-  Ok(text)
+  Ok(Read::Text(KeyText::Owned(buf)))
 }
 
 /// A key's bytes, valid UTF-8 (V8 wrote them).
@@ -408,7 +472,7 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
     // SAFETY: Node-API's arguments to this callback.
     let [id, key] = unsafe { args::<2>(env, info) }?;
     let entry = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
-    let mut stack = [0u8; STACK_KEY];
+    let mut stack = TextBuf::new();
     let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
     let key = key.as_str().map_err(|e| lf(env, e))?;
     match entry {
@@ -441,27 +505,40 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
     // SAFETY: Node-API's arguments to this callback.
     let [id, key, value] = unsafe { args::<3>(env, info) }?;
     let entry = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
-    let mut stack = [0u8; STACK_KEY];
+    let mut stack = TextBuf::new();
     let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
     let key = key.as_str().map_err(|e| lf(env, e))?;
     // Converted before the keyspace is borrowed: a conversion may run
     // JavaScript (it does not today, but the borrow below must not depend
-    // on that).
+    // on that). A short string stays in a stack buffer: when it packs, it
+    // goes into its entry with no allocation of its own.
+    let mut vstack = TextBuf::new();
+    let short = match read_string(env, value, &|| "value".into(), &mut vstack, true, false) {
+      Ok(Read::Text(text)) => Some(text),
+      Ok(Read::NotString | Read::Long) => None,
+      Err(e) => return Err(lf(env, e)),
+    };
     let js = Js::new(&Env::from_raw(env));
-    let value: Bytes =
-      Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?;
+    let mut value: Option<Bytes> = match short {
+      Some(_) => None,
+      None => {
+        Some(Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?)
+      }
+    };
+    let mut store = |ks: &mut Keyspace| match &short {
+      Some(text) => ks.set_slice(key, text.bytes(), SetOptions::default()),
+      None => ks.set(key, value.take().expect("converted above"), SetOptions::default()),
+    };
     match entry {
       Entry::Own(cell) => {
         let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-        let stored = ks.set(key, value, SetOptions::default()).map_err(|e| lf(env, e))?;
+        let stored = store(&mut ks).map_err(|e| lf(env, e))?;
         crate::glue::errors::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
         boolean(env, stored)
       }
       Entry::Shared { slot, .. } => {
-        let (stored, dropper) = on_lease(&slot, |ks| {
-          (ks.with_key(key, |s| s.set(key, value, SetOptions::default())), Arc::clone(ks.dropper()))
-        })
-        .map_err(|e| lf(env, e))?;
+        let (stored, dropper) = on_lease(&slot, |ks| (ks.with_key(key, store), Arc::clone(ks.dropper())))
+          .map_err(|e| lf(env, e))?;
         let stored = stored.map_err(|e| lf(env, e))?;
         crate::glue::errors::report_spawn_error(&Env::from_raw(env), &dropper)?;
         boolean(env, stored)
@@ -513,7 +590,7 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
     // Every key's text in one buffer; `ends[i]` is where key i ends.
     let mut text = Vec::with_capacity(keys.len() * 16);
     let mut ends = Vec::with_capacity(keys.len());
-    let mut stack = [0u8; STACK_KEY];
+    let mut stack = TextBuf::new();
     for (i, &key) in keys.iter().enumerate() {
       let key =
         read_key(env, Handle::from_raw(key), &|| format!("keys[{i}]"), &mut stack).map_err(|e| lf(env, e))?;

@@ -20,7 +20,10 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
   fn now_ms(&self) -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    // Seconds and milliseconds apart: `as_millis` divides a u128.
+    SystemTime::now()
+      .duration_since(UNIX_EPOCH)
+      .map_or(0, |d| d.as_secs() * 1000 + u64::from(d.subsec_millis()))
   }
 }
 

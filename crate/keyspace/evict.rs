@@ -211,12 +211,14 @@ impl Keyspace {
       Policy::NoEviction => None,
       Policy::AllKeysRandom | Policy::VolatileRandom => self.sample(protect),
       Policy::AllKeysLru | Policy::VolatileLru | Policy::VolatileTtl => {
-        let now = self.now_ms();
+        let clock = self.table.lru_clock();
         let mut best: Option<(u64, Key)> = None;
         for _ in 0..self.config.samples.max(1) {
           let Some(key) = self.sample(protect) else { break };
           let e = self.table.get(&key).expect("sampled key present");
-          let rank = if policy == Policy::VolatileTtl { e.expires_at_ms } else { e.last_access_ms(now) };
+          // The lowest rank goes: the soonest expiry, or the longest idle.
+          let rank =
+            if policy == Policy::VolatileTtl { e.expires_at_ms } else { u64::from(u32::MAX - e.idle(clock)) };
           if best.as_ref().is_none_or(|(r, _)| rank < *r) {
             best = Some((rank, key));
           }

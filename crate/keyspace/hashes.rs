@@ -59,7 +59,7 @@ impl Keyspace {
     };
     if exists {
       self.reserve(delta.max(0) as usize, &[key])?;
-      Ok(self.update(key, now, |v| {
+      Ok(self.update(key, |v| {
         let (added, actual) = apply(hash_mut(v));
         debug_assert_eq!(actual, delta);
         (added, actual)
@@ -69,7 +69,7 @@ impl Keyspace {
       self.reserve(entry_memory(key.len(), bytes), &[key])?;
       let mut hash = HashMap::new();
       let (added, _) = apply(&mut hash);
-      self.insert_new(key, Value::Hash(hash), bytes, 0, now);
+      self.insert_new(key, Value::Hash(hash), bytes, 0);
       Ok(added)
     }
   }
@@ -92,7 +92,7 @@ impl Keyspace {
     if self.write_as(key, Kind::Hash, now)?.is_none() {
       return Ok(0);
     }
-    Ok(self.update(key, now, |v| {
+    Ok(self.update(key, |v| {
       let hash = hash_mut(v);
       let (mut removed, mut delta) = (0, 0isize);
       for field in fields {

@@ -69,8 +69,7 @@ impl Keyspace {
 
     self.remove_key(new_key, Removal::Overwrite);
     let removed = self.table.remove(key).expect("present");
-    let (value, bytes) = removed.taken.into_value();
-    self.table.insert(new_key, value, bytes, removed.expires_at_ms, removed.last_access_ms);
+    self.table.insert_removed(new_key, removed);
     Ok(())
   }
 
@@ -163,10 +162,10 @@ impl Keyspace {
     if old.is_some() {
       let old = self.table.replace(key, value, bytes).expect("present");
       self.table.set_expiry(key, 0);
-      self.table.touch(key, now);
+      self.table.touch(key);
       self.dispose_taken(old, Removal::Overwrite);
     } else {
-      self.insert_new(key, value, bytes, 0, now);
+      self.insert_new(key, value, bytes, 0);
     }
     Ok(())
   }

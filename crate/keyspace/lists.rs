@@ -67,13 +67,13 @@ impl Keyspace {
     };
     if exists {
       self.reserve(added, &[key])?;
-      Ok(self.update(key, now, |v| (put(list_mut(v)), added as isize)))
+      Ok(self.update(key, |v| (put(list_mut(v)), added as isize)))
     } else {
       let bytes = LIST_BASE + added;
       self.reserve(entry_memory(key.len(), bytes), &[key])?;
       let mut list = VecDeque::new();
       let len = put(&mut list);
-      self.insert_new(key, Value::List(list), bytes, 0, now);
+      self.insert_new(key, Value::List(list), bytes, 0);
       Ok(len)
     }
   }
@@ -93,7 +93,7 @@ impl Keyspace {
     if self.write_as(key, Kind::List, now)?.is_none() {
       return Ok(None);
     }
-    Ok(self.update(key, now, |v| {
+    Ok(self.update(key, |v| {
       let list = list_mut(v);
       let item = if head { list.pop_front() } else { list.pop_back() };
       let delta = item.as_ref().map_or(0, |b| -((b.len() + LIST_PER_ITEM) as isize));

@@ -60,7 +60,7 @@ pub use keys::Refused;
 pub use lazy::{LazyFree, Removal};
 pub use random::Rng;
 pub use strings::SetOptions;
-pub use table::{entry_memory, Entry, Key, Removed, Taken, ENTRY_OVERHEAD, PACKED};
+pub use table::{entry_memory, At, Entry, Key, Removed, Taken, ENTRY_OVERHEAD, PACKED};
 
 use table::Table;
 
@@ -210,33 +210,45 @@ impl Keyspace {
   }
 
   /// The live entry at `key` for a read command: applies lazy expiry, counts
-  /// a hit or a miss, and refreshes the LRU clock.
+  /// a hit or a miss, and marks the entry as just used (LRU).
   fn lookup_read(&mut self, key: &str) -> Option<&Entry> {
-    let now = self.now_ms();
-    // One hash for both probes (the second finds the slot in cache).
+    self.table.step();
     let hash = self.table.hash_key(key);
-    self.lookup_read_hashed(hash, key, now)
+    self.lookup_read_hashed(hash, key, &mut None)
   }
 
   /// [`Self::lookup_read`] with the key's hash (`Table::hash_key`) and the
-  /// command's time, for commands that read many keys.
-  fn lookup_read_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
-    // One probe when the key is live (the common case): touching an entry
-    // that turns out to have expired is harmless, since it is removed next.
-    let expired = match self.table.touch_hashed(hash, key, now) {
-      Some(e) => e.is_expired(now),
-      None => {
-        self.counters.misses += 1;
-        return None;
-      }
+  /// command's time `now`, for commands that read many keys: the clock is
+  /// read the first time an entry with a TTL needs it, and only then (a read
+  /// of a key without a TTL costs no clock call).
+  fn lookup_read_hashed(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> Option<&Entry> {
+    let (at, _) = self.lookup_read_at(hash, key, now);
+    at.map(|at| self.table.entry(at))
+  }
+
+  /// [`Self::lookup_read_hashed`] that says where the live entry is, and
+  /// whether an expired one was removed instead (which may have moved other
+  /// entries). Moves nothing otherwise: no rehash step runs here.
+  fn lookup_read_at(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> (Option<At>, bool) {
+    // One probe: touching an entry that turns out to have expired is
+    // harmless, since it is removed next.
+    let Some(at) = self.table.find_touch(hash, key) else {
+      self.counters.misses += 1;
+      return (None, false);
     };
-    if expired {
+    if self.has_expired(self.table.entry(at), now) {
       self.expire_key(key);
       self.counters.misses += 1;
-      return None;
+      return (None, true);
     }
     self.counters.hits += 1;
-    self.table.get_hashed(hash, key)
+    (Some(at), false)
+  }
+
+  /// Whether `e`'s TTL has passed at the command's time `now` (read from
+  /// the clock here if it has not been yet and `e` has a TTL).
+  fn has_expired(&self, e: &Entry, now: &mut Option<u64>) -> bool {
+    e.expires_at_ms != 0 && e.expires_at_ms <= *now.get_or_insert_with(|| self.clock.now_ms())
   }
 
   /// Like [`Self::lookup_read`], without refreshing the LRU clock (Redis's
@@ -280,15 +292,24 @@ impl Keyspace {
   /// statistics, as Redis's `lookupKeyWrite`.
   fn lookup_write(&mut self, key: &str, now: u64) -> Option<&Entry> {
     let hash = self.table.hash_key(key);
-    self.lookup_write_hashed(hash, key, now)
+    self.lookup_write_hashed(hash, key, &mut Some(now))
   }
 
-  /// [`Self::lookup_write`] with the key's hash (`Table::hash_key`).
-  fn lookup_write_hashed(&mut self, hash: u64, key: &str, now: u64) -> Option<&Entry> {
-    if self.table.get_hashed(hash, key).is_some_and(|e| e.is_expired(now)) {
+  /// [`Self::lookup_write`] with the key's hash (`Table::hash_key`); the
+  /// command's time `now` as in [`Self::lookup_read_hashed`].
+  fn lookup_write_hashed(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> Option<&Entry> {
+    let at = self.lookup_write_at(hash, key, now)?;
+    Some(self.table.entry(at))
+  }
+
+  /// [`Self::lookup_write_hashed`] that says where the live entry is.
+  fn lookup_write_at(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> Option<At> {
+    let at = self.table.find(hash, key)?;
+    if self.has_expired(self.table.entry(at), now) {
       self.expire_key(key);
+      return None;
     }
-    self.table.get_hashed(hash, key)
+    Some(at)
   }
 
   /// A write to a value that must be of `kind` (a collection) when present.
@@ -311,16 +332,16 @@ impl Keyspace {
 
   /// Stores a new key holding `value` (absent until now), after the caller
   /// has reserved its memory.
-  fn insert_new(&mut self, key: &str, value: Value, bytes: usize, expires_at_ms: u64, now: u64) {
-    self.table.insert(key, value, bytes, expires_at_ms, now);
+  fn insert_new(&mut self, key: &str, value: Value, bytes: usize, expires_at_ms: u64) {
+    self.table.insert(key, value, bytes, expires_at_ms);
   }
 
-  /// Adjusts a present key's value in place: refreshes its LRU clock, lets
+  /// Adjusts a present key's value in place: marks it as just used, lets
   /// `f` mutate the value and records the estimate's change that `f`
   /// returns; then removes the key if its collection became empty.
-  fn update<R>(&mut self, key: &str, now: u64, f: impl FnOnce(&mut Value) -> (R, isize)) -> R {
+  fn update<R>(&mut self, key: &str, f: impl FnOnce(&mut Value) -> (R, isize)) -> R {
     let mut e = self.table.get_mut(key).expect("update of a present key");
-    e.touch(now);
+    e.touch();
     let (reply, delta) = f(e.value());
     e.resize(delta);
     let emptied = e.entry().value().is_some_and(|v| v.kind() != Kind::String && v.is_empty());

@@ -39,14 +39,14 @@ impl Keyspace {
     let count = fresh.len();
     if existing.is_some() {
       self.reserve(added, &[key])?;
-      self.update(key, now, |v| {
+      self.update(key, |v| {
         set_mut(v).extend(members);
         (count, added as isize)
       });
     } else {
       let bytes = SET_BASE + added;
       self.reserve(entry_memory(key.len(), bytes), &[key])?;
-      self.insert_new(key, Value::Set(members.into_iter().collect()), bytes, 0, now);
+      self.insert_new(key, Value::Set(members.into_iter().collect()), bytes, 0);
     }
     Ok(count)
   }
@@ -61,7 +61,7 @@ impl Keyspace {
     if self.write_as(key, Kind::Set, now)?.is_none() {
       return Ok(0);
     }
-    Ok(self.update(key, now, |v| {
+    Ok(self.update(key, |v| {
       let set = set_mut(v);
       let (mut removed, mut delta) = (0, 0isize);
       for m in members {

@@ -16,7 +16,7 @@ use crate::value::{Kind, Value};
 use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax, wrongtype};
 use super::lazy::Removal;
 use super::table::entry_memory;
-use super::table::Entry;
+use super::table::{At, Entry, Incoming};
 use super::Keyspace;
 
 /// SET's options, as Redis spells them.
@@ -79,14 +79,27 @@ impl Keyspace {
   /// `lazyfree.serverDel`). `false` when NX or XX was not met. A value
   /// longer than [`MAX_STRING_BYTES`] is refused as Redis refuses it.
   pub fn set(&mut self, key: &str, value: Bytes, opts: SetOptions) -> LfResult<bool> {
-    if value.len() > MAX_STRING_BYTES {
+    let len = value.len();
+    self.set_incoming(key, Incoming::Value(Value::String(value)), len, opts)
+  }
+
+  /// SET of bytes still in the caller's buffer: a value short enough to
+  /// pack is copied into its entry and never allocated on its own.
+  pub fn set_slice(&mut self, key: &str, value: &[u8], opts: SetOptions) -> LfResult<bool> {
+    self.set_incoming(key, Incoming::Str(value), value.len(), opts)
+  }
+
+  fn set_incoming(&mut self, key: &str, value: Incoming<'_>, len: usize, opts: SetOptions) -> LfResult<bool> {
+    if len > MAX_STRING_BYTES {
       return Err(string_too_long());
     }
     let timed = opts.ex.is_some() || opts.px.is_some();
     if (opts.nx && opts.xx) || (opts.ex.is_some() && opts.px.is_some()) || (opts.keep_ttl && timed) {
       return Err(syntax());
     }
-    let now = self.now_ms();
+    // The clock is read only when something needs the time: a TTL to set,
+    // or one on the key being replaced.
+    let mut now = None;
     let ttl_ms = match (opts.ex, opts.px) {
       (Some(s), _) if s <= 0 || s > i64::MAX / 1000 => return Err(invalid_expire("set")),
       (Some(s), _) => s * 1000,
@@ -94,24 +107,33 @@ impl Keyspace {
       (_, Some(ms)) => ms,
       _ => 0,
     };
-    if ttl_ms > i64::MAX - now as i64 {
-      return Err(invalid_expire("set"));
-    }
+    let at_ms = if ttl_ms > 0 {
+      let now = *now.get_or_insert_with(|| self.now_ms());
+      if ttl_ms > i64::MAX - now as i64 {
+        return Err(invalid_expire("set"));
+      }
+      now + ttl_ms as u64
+    } else {
+      0
+    };
     let hash = self.table.hash_key(key);
-    let old = self.lookup_write_hashed(hash, key, now).map(|e| entry_memory(key.len(), e.bytes()));
+    let found = self.lookup_write_at(hash, key, &mut now);
+    let old = found.map(|at| entry_memory(key.len(), self.table.entry(at).bytes()));
     if (opts.nx && old.is_some()) || (opts.xx && old.is_none()) {
       return Ok(false);
     }
-    let bytes = string_bytes(value.len());
+    let bytes = string_bytes(len);
+    let keys = self.table.len();
     self.reserve(entry_memory(key.len(), bytes).saturating_sub(old.unwrap_or(0)), &[key])?;
-    let at = if ttl_ms > 0 { now + ttl_ms as u64 } else { 0 };
-    if old.is_some() {
-      let expiry = (!opts.keep_ttl).then_some(at);
-      let old =
-        self.table.overwrite_hashed(hash, key, Value::String(value), bytes, expiry, now).expect("present");
+    if let Some(at) = found {
+      // One probe in all, unless making room evicted keys (which may have
+      // moved entries): then the key is found again.
+      let at = if self.table.len() == keys { at } else { self.table.find(hash, key).expect("present") };
+      let expiry = (!opts.keep_ttl).then_some(at_ms);
+      let old = self.table.overwrite_at(at, value, bytes, expiry);
       self.dispose_taken(old, Removal::Overwrite);
     } else {
-      self.table.insert_hashed(hash, key, Value::String(value), bytes, at, now);
+      self.table.insert_hashed(hash, key, value, bytes, at_ms);
     }
     Ok(true)
   }
@@ -142,27 +164,39 @@ impl Keyspace {
   /// another kind (no `WRONGTYPE`, as Redis). Each key is looked up as GET
   /// looks it up (lazy expiry, hit or miss, LRU clock).
   pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&[u8]>> {
-    // One clock read for the command, one hash per key.
-    let now = self.now_ms();
-    let hashes: Vec<u64> = keys.iter().map(|key| self.table.hash_key(key)).collect();
-    for (key, &hash) in keys.iter().zip(&hashes) {
-      self.lookup_read_hashed(hash, key, now);
-    }
+    // One probe per key, and at most one clock read for the command. The
+    // lookups keep every entry where it is unless a key had expired (its
+    // removal may move entries): then the survivors are found again.
+    self.table.step();
+    let mut now = None;
+    let mut expired = false;
+    let found: Vec<Option<At>> = keys
+      .iter()
+      .map(|key| {
+        let (at, gone) = self.lookup_read_at(self.table.hash_key(key), key, &mut now);
+        expired |= gone;
+        at
+      })
+      .collect();
+    let table = &self.table;
     keys
       .iter()
-      .zip(hashes)
-      .map(|(key, hash)| self.table.get_hashed(hash, key).and_then(Entry::string))
+      .zip(found)
+      .map(|(key, at)| {
+        let entry = if expired { at.and_then(|_| table.get(key)) } else { at.map(|at| table.entry(at)) };
+        entry.and_then(Entry::string)
+      })
       .collect()
   }
 
   /// MGET with owned replies (see [`Self::get_owned`]).
   pub fn mget_owned(&mut self, keys: &[&str]) -> Vec<Option<Bytes>> {
-    let now = self.now_ms();
+    let mut now = None;
     keys
       .iter()
       .map(|key| {
         let hash = self.table.hash_key(key);
-        self.lookup_read_hashed(hash, key, now).filter(|e| e.kind() == Kind::String).map(owned)
+        self.lookup_read_hashed(hash, key, &mut now).filter(|e| e.kind() == Kind::String).map(owned)
       })
       .collect()
   }
@@ -195,10 +229,10 @@ impl Keyspace {
       if self.table.get(key).is_some() {
         let old = self.table.replace(key, Value::String(value), bytes).expect("present");
         self.table.set_expiry(key, 0);
-        self.table.touch(key, now);
+        self.table.touch(key);
         self.dispose_taken(old, Removal::Overwrite);
       } else {
-        self.insert_new(key, Value::String(value), bytes, 0, now);
+        self.insert_new(key, Value::String(value), bytes, 0);
       }
     }
     Ok(())
@@ -238,14 +272,14 @@ impl Keyspace {
         let before = entry_memory(key.len(), string_bytes(old_len));
         self.reserve(entry_memory(key.len(), bytes).saturating_sub(before), &[key])?;
         let old = self.table.replace(key, Value::String(text), bytes).expect("present");
-        self.table.touch(key, now);
+        self.table.touch(key);
         // An integer's text is short: freeing it inline is what Redis does.
         drop(old);
       }
       None => {
         let bytes = string_bytes(text.len());
         self.reserve(entry_memory(key.len(), bytes), &[key])?;
-        self.insert_new(key, Value::String(text), bytes, 0, now);
+        self.insert_new(key, Value::String(text), bytes, 0);
       }
     }
     Ok(result)
@@ -274,12 +308,12 @@ impl Keyspace {
         text.extend_from_slice(self.table.get(key).and_then(Entry::string).expect("present"));
         text.extend_from_slice(tail);
         drop(self.table.replace(key, Value::String(Bytes::from(text)), bytes));
-        self.table.touch(key, now);
+        self.table.touch(key);
       }
       Some(_) => {
         // A spilled string only grows here, so it stays spilled.
         self.reserve(tail.len(), &[key])?;
-        self.update(key, now, |v| {
+        self.update(key, |v| {
           let Value::String(b) = v else { unreachable!("checked kind") };
           // In place when nobody else holds the buffer; amortised growth.
           let mut buf = std::mem::take(b).try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]));
@@ -291,7 +325,7 @@ impl Keyspace {
       None => {
         let bytes = string_bytes(tail.len());
         self.reserve(entry_memory(key.len(), bytes), &[key])?;
-        self.insert_new(key, Value::String(Bytes::copy_from_slice(tail)), bytes, 0, now);
+        self.insert_new(key, Value::String(Bytes::copy_from_slice(tail)), bytes, 0);
       }
     }
     Ok(new_len)

@@ -56,7 +56,7 @@ impl Keyspace {
     };
     if existing.is_some() {
       self.reserve(added, &[key])?;
-      self.update(key, now, |v| {
+      self.update(key, |v| {
         apply(zset_mut(v));
         ((), added as isize)
       });
@@ -65,7 +65,7 @@ impl Keyspace {
       self.reserve(entry_memory(key.len(), bytes), &[key])?;
       let mut z = SortedSet::default();
       apply(&mut z);
-      self.insert_new(key, Value::SortedSet(z), bytes, 0, now);
+      self.insert_new(key, Value::SortedSet(z), bytes, 0);
     }
     Ok(count)
   }
@@ -80,7 +80,7 @@ impl Keyspace {
     if self.write_as(key, Kind::SortedSet, now)?.is_none() {
       return Ok(0);
     }
-    Ok(self.update(key, now, |v| {
+    Ok(self.update(key, |v| {
       let z = zset_mut(v);
       let (mut removed, mut delta) = (0, 0isize);
       for m in members {
@@ -142,7 +142,7 @@ impl Keyspace {
     let added = if old.is_some() { 0 } else { member_cost(&member) };
     if existing.is_some() {
       self.reserve(added, &[key])?;
-      self.update(key, now, |v| {
+      self.update(key, |v| {
         zset_mut(v).insert(member, score);
         ((), added as isize)
       });
@@ -151,7 +151,7 @@ impl Keyspace {
       self.reserve(entry_memory(key.len(), bytes), &[key])?;
       let mut z = SortedSet::default();
       z.insert(member, score);
-      self.insert_new(key, Value::SortedSet(z), bytes, 0, now);
+      self.insert_new(key, Value::SortedSet(z), bytes, 0);
     }
     Ok(score.get())
   }

@@ -33,6 +33,24 @@ fn mget_skips_and_removes_expired_keys() {
 }
 
 #[test]
+fn mget_finds_every_live_key_when_an_expired_one_among_them_is_removed() {
+  let mut f = Fixture::new();
+  // Enough keys that removals shrink the table and move entries about.
+  let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+  for (i, k) in keys.iter().enumerate() {
+    let px = (i % 3 == 0).then_some(10);
+    f.ks.set(k, Bytes::from(format!("v{i}")), SetOptions { px, ..opts() }).unwrap();
+  }
+  f.clock.advance(10);
+  let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+  let want: Vec<Option<Bytes>> =
+    (0..200).map(|i| (i % 3 != 0).then(|| Bytes::from(format!("v{i}")))).collect();
+  assert_eq!(mget(&mut f, &names), want);
+  assert_eq!(f.ks.info().expired_keys, 67);
+  f.check();
+}
+
+#[test]
 fn mset_sets_every_pair_and_clears_ttls() {
   let mut f = Fixture::new();
   f.ks.set("a", b("old"), SetOptions { px: Some(10_000), ..opts() }).unwrap();

@@ -221,3 +221,33 @@ fn incrby_checked_refuses_a_result_its_caller_cannot_reply_and_changes_nothing()
   assert_eq!(f.ks.incrby("n", 2).unwrap(), 9007199254740992);
   f.check();
 }
+
+/// A clock that counts how often it is read.
+struct CountingClock(ManualClock, std::sync::atomic::AtomicUsize);
+
+impl Clock for CountingClock {
+  fn now_ms(&self) -> u64 {
+    self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    self.0.now_ms()
+  }
+}
+
+#[test]
+fn reads_and_writes_of_keys_without_a_ttl_never_read_the_clock() {
+  let clock = Arc::new(CountingClock(ManualClock::new(T0), Default::default()));
+  let dropper = Arc::new(Dropper::spawn(Options::default()));
+  let mut ks = Keyspace::with_clock(Config { seed: Some(1), ..Default::default() }, dropper, clock.clone());
+  let reads = || clock.1.load(std::sync::atomic::Ordering::Relaxed);
+  ks.set("k", b("v"), SetOptions::default()).unwrap();
+  ks.set("k", b("w"), SetOptions::default()).unwrap();
+  assert_eq!(ks.get("k").unwrap(), Some(&b"w"[..]));
+  assert_eq!(ks.mget(&["k", "missing"]), vec![Some(&b"w"[..]), None]);
+  assert_eq!(reads(), 0);
+  // A TTL needs the time: to set it, and to check it on every read.
+  ks.set("t", b("v"), SetOptions { px: Some(100), ..Default::default() }).unwrap();
+  assert_eq!(reads(), 1);
+  ks.get("t").unwrap();
+  assert_eq!(reads(), 2);
+  clock.0.advance(100);
+  assert_eq!(ks.get("t").unwrap(), None);
+}
