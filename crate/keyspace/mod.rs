@@ -44,11 +44,14 @@ mod hashes;
 mod keys;
 mod lazy;
 mod lists;
-// With `dropper::os`, the core's only `unsafe`: one `madvise` call.
+// With `dropper::os`, the core's only `unsafe`: one `madvise` call, and
+// slots that keep a tag in their entry pointer's top bits.
 #[allow(unsafe_code)]
 mod pages;
 mod random;
 mod sets;
+#[allow(unsafe_code)]
+mod slot;
 mod strings;
 mod table;
 mod zsets;

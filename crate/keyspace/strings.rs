@@ -164,16 +164,20 @@ impl Keyspace {
   /// another kind (no `WRONGTYPE`, as Redis). Each key is looked up as GET
   /// looks it up (lazy expiry, hit or miss, LRU clock).
   pub fn mget(&mut self, keys: &[&str]) -> Vec<Option<&[u8]>> {
-    // One probe per key, and at most one clock read for the command. The
-    // lookups keep every entry where it is unless a key had expired (its
-    // removal may move entries): then the survivors are found again.
+    // One probe per key, with the memory they read warmed for all keys at
+    // once, and at most one clock read for the command. The lookups keep
+    // every entry where it is unless a key had expired (its removal may
+    // move entries): then the survivors are found again.
     self.table.step();
+    let hashes: Vec<u64> = keys.iter().map(|key| self.table.hash_key(key)).collect();
+    self.table.warm(&hashes);
     let mut now = None;
     let mut expired = false;
     let found: Vec<Option<At>> = keys
       .iter()
-      .map(|key| {
-        let (at, gone) = self.lookup_read_at(self.table.hash_key(key), key, &mut now);
+      .zip(hashes)
+      .map(|(key, hash)| {
+        let (at, gone) = self.lookup_read_at(hash, key, &mut now);
         expired |= gone;
         at
       })

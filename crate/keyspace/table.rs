@@ -1,8 +1,8 @@
 //! The entry table: every key, its entry, and what the whole map costs.
 //!
-//! Open addressing with linear probing over slots that each hold one tag byte
-//! (7 bits of the key's hash, or empty, or a tombstone) and a pointer to the
-//! entry. An entry is one allocation holding its key (inline up to 22
+//! Open addressing with linear probing over slots that are each one word:
+//! a pointer to the entry with a tag byte in its top bits (7 bits of the
+//! key's hash, or empty, or a tombstone; see `slot`). An entry is one allocation holding its key (inline up to 22
 //! bytes), its value, its TTL and its LRU clock: no per-key side vectors.
 //!
 //! Why this shape:
@@ -41,6 +41,7 @@ use crate::memory::STRING_BASE;
 use crate::value::{Kind, Value};
 
 use super::pages;
+use super::slot::{empty_slots, Slot, EMPTY, TOMBSTONE};
 
 /// Slots of the old table moved per mutating call while a resize runs.
 pub const REHASH_STEP: usize = 64;
@@ -51,9 +52,6 @@ const RELEASE_SLOTS: usize = 1 << 14;
 
 /// Smallest table, in slots.
 const MIN_SLOTS: usize = 16;
-
-const EMPTY: u8 = 0;
-const TOMBSTONE: u8 = 1;
 
 /// Longest key kept inside the entry; longer ones get an allocation.
 const INLINE_KEY: usize = 22;
@@ -370,9 +368,9 @@ pub struct Removed {
   lru: u32,
 }
 
-/// Bytes one slot takes: a tag byte and a pointer. At a load between 3/8
-/// and 3/4 as the table doubles, there are ~2 slots per key.
-const SLOT: usize = size_of::<usize>() + 1;
+/// Bytes one slot takes: a pointer with a tag in its top bits. At a load
+/// between 3/8 and 3/4 as the table doubles, there are ~2 slots per key.
+const SLOT: usize = size_of::<Slot<Entry>>();
 
 /// What an entry costs, on a 64-bit target: the entry's 48 bytes and its two
 /// slots; when spilled, also the spilled value's allocation (its size
@@ -442,13 +440,12 @@ impl EntryMut<'_> {
 
 /// One array of slots. While a resize empties it, the old table is cut
 /// from its end, one whole run of occupied slots at a time: slots at or past
-/// `tags.len()` (but below `cap`) read as empty. That is sound because no
+/// `slots.len()` (but below `cap`) read as empty. That is sound because no
 /// probe sequence crosses an empty slot, and no run wraps past the end (the
 /// run that did is moved first, see `start_resize`).
 #[derive(Debug, Default)]
 struct Slots {
-  tags: Vec<u8>,
-  entries: Vec<Option<Box<Entry>>>,
+  slots: Vec<Slot<Entry>>,
   /// Slots, a power of two (0 for a table never used).
   cap: usize,
   live: usize,
@@ -459,9 +456,9 @@ struct Slots {
 
 impl Slots {
   fn with_capacity(n: usize) -> Slots {
-    // Both are zeroed allocations (EMPTY is 0, `None` is a null pointer):
-    // the OS hands out zero pages lazily, so a big table costs no time here.
-    Slots { tags: vec![EMPTY; n], entries: vec_of_none(n), cap: n, live: 0, tombs: 0, released: n }
+    // A zeroed allocation (an empty slot is a zero word): the OS hands out
+    // zero pages lazily, so a big table costs no time here.
+    Slots { slots: empty_slots(n), cap: n, live: 0, tombs: 0, released: n }
   }
 
   fn cap(&self) -> usize {
@@ -470,11 +467,11 @@ impl Slots {
 
   /// The tag of slot `i`; a slot cut off by a resize reads as empty.
   fn tag(&self, i: usize) -> u8 {
-    self.tags.get(i).copied().unwrap_or(EMPTY)
+    self.slots.get(i).map_or(EMPTY, Slot::tag)
   }
 
   fn entry(&self, i: usize) -> Option<&Entry> {
-    self.entries.get(i).and_then(|e| e.as_deref())
+    self.slots.get(i).and_then(Slot::entry)
   }
 
   fn mask(&self) -> usize {
@@ -490,11 +487,11 @@ impl Slots {
     let mask = self.mask();
     let mut i = hash as usize & mask;
     for _ in 0..self.cap {
-      match self.tag(i) {
+      let slot = self.slots.get(i)?;
+      match slot.tag() {
         EMPTY => return None,
         t if t == tag => {
-          let e = self.entries[i].as_ref().expect("a tagged slot holds an entry");
-          if e.key_bytes() == key {
+          if slot.entry().expect("a tagged slot holds an entry").key_bytes() == key {
             return Some(i);
           }
         }
@@ -509,28 +506,21 @@ impl Slots {
   fn put(&mut self, hash: u64, entry: Box<Entry>) {
     let mask = self.mask();
     let mut i = hash as usize & mask;
-    while self.tags[i] >= 0x80 {
+    while self.slots[i].tag() >= 0x80 {
       i = (i + 1) & mask;
     }
-    if self.tags[i] == TOMBSTONE {
+    if self.slots[i].tag() == TOMBSTONE {
       self.tombs -= 1;
     }
-    self.tags[i] = tag_of(hash);
-    self.entries[i] = Some(entry);
+    self.slots[i] = Slot::full(tag_of(hash), entry);
     self.live += 1;
   }
 
   fn take(&mut self, i: usize) -> Box<Entry> {
-    self.tags[i] = TOMBSTONE;
     self.tombs += 1;
     self.live -= 1;
-    self.entries[i].take().expect("a live slot")
+    self.slots[i].take(Slot::tombstone()).expect("a live slot")
   }
-}
-
-/// `n` empty entry slots, in a zeroed allocation.
-fn vec_of_none(n: usize) -> Vec<Option<Box<Entry>>> {
-  vec![None; n]
 }
 
 /// A full slot's tag: the top 7 bits of the hash, with the high bit set.
@@ -613,18 +603,18 @@ impl Table {
 
   fn at(&self, at: At) -> &Entry {
     let slots = match at {
-      At::Cur(i) => &self.cur.entries[i],
-      At::Old(i) => &self.old.as_ref().expect("resizing").entries[i],
+      At::Cur(i) => &self.cur.slots[i],
+      At::Old(i) => &self.old.as_ref().expect("resizing").slots[i],
     };
-    slots.as_deref().expect("a live slot")
+    slots.entry().expect("a live slot")
   }
 
   fn at_mut(&mut self, at: At) -> &mut Entry {
     let slot = match at {
-      At::Cur(i) => &mut self.cur.entries[i],
-      At::Old(i) => &mut self.old.as_mut().expect("resizing").entries[i],
+      At::Cur(i) => &mut self.cur.slots[i],
+      At::Old(i) => &mut self.old.as_mut().expect("resizing").slots[i],
     };
-    slot.as_deref_mut().expect("a live slot")
+    slot.entry_mut().expect("a live slot")
   }
 
   /// Where `key` (whose [`Self::hash_key`] is `hash`) sits, for
@@ -637,6 +627,28 @@ impl Table {
   /// The entry [`Self::find`] found, if the table has not changed since.
   pub fn entry(&self, at: At) -> &Entry {
     self.at(at)
+  }
+
+  /// Brings the slots and entries that lookups of these hashes will read
+  /// into the CPU's cache, all at once: a batch of lookups (MGET) then waits
+  /// for memory about once instead of once per key. Reads only; the result
+  /// of a lookup does not depend on it.
+  pub fn warm(&self, hashes: &[u64]) {
+    for slots in std::iter::once(&self.cur).chain(&self.old) {
+      let mask = slots.mask();
+      // Independent loads, so the CPU has many in flight: first the home
+      // slots, then the entries they point to.
+      let mut seen = 0u64;
+      for &h in hashes {
+        seen ^= u64::from(slots.tag(h as usize & mask));
+      }
+      for &h in hashes {
+        if let Some(e) = slots.entry(h as usize & mask) {
+          seen ^= e.expires_at_ms;
+        }
+      }
+      std::hint::black_box(seen);
+    }
   }
 
   /// [`Self::find`] that also marks the entry as just used. Moves no
@@ -762,10 +774,10 @@ impl Table {
     self.rehash_step();
     let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
     let slot = match at {
-      At::Cur(i) => &mut self.cur.entries[i],
-      At::Old(i) => &mut self.old.as_mut().expect("resizing").entries[i],
+      At::Cur(i) => &mut self.cur.slots[i],
+      At::Old(i) => &mut self.old.as_mut().expect("resizing").slots[i],
     };
-    let entry = slot.as_deref_mut().expect("a live slot");
+    let entry = slot.entry_mut().expect("a live slot");
     self.clock = self.clock.wrapping_add(1);
     Some(EntryMut { entry, clock: self.clock, used: &mut self.used, volatile_used: &mut self.volatile_used })
   }
@@ -900,9 +912,9 @@ impl Table {
     // so that cutting the old table from its end never splits a run. Runs
     // are short at this load: a bounded, small amount of work.
     let cap = old.cap;
-    if old.tags[cap - 1] != EMPTY {
-      let last_empty = (0..cap).rev().find(|&i| old.tags[i] == EMPTY).expect("a table is never full");
-      let first_empty = (0..cap).find(|&i| old.tags[i] == EMPTY).expect("a table is never full");
+    if old.tag(cap - 1) != EMPTY {
+      let last_empty = (0..cap).rev().find(|&i| old.tag(i) == EMPTY).expect("a table is never full");
+      let first_empty = (0..cap).find(|&i| old.tag(i) == EMPTY).expect("a table is never full");
       for i in (last_empty + 1..cap).chain(0..first_empty) {
         self.move_slot(&mut old, i);
       }
@@ -913,11 +925,14 @@ impl Table {
 
   /// Moves slot `i` of `old` (an entry, or a tombstone) out, leaving it empty.
   fn move_slot(&mut self, old: &mut Slots, i: usize) {
-    match std::mem::replace(&mut old.tags[i], EMPTY) {
+    match old.slots[i].tag() {
       EMPTY => {}
-      TOMBSTONE => old.tombs -= 1,
+      TOMBSTONE => {
+        old.slots[i] = Slot::empty();
+        old.tombs -= 1;
+      }
       _ => {
-        let entry = old.entries[i].take().expect("a tagged slot holds an entry");
+        let entry = old.slots[i].take(Slot::empty()).expect("a tagged slot holds an entry");
         old.live -= 1;
         let hash = self.hasher.hash_one(entry.key_bytes());
         self.cur.put(hash, entry);
@@ -932,39 +947,35 @@ impl Table {
     let Some(mut old) = self.old.take() else { return };
     let mut done = 0;
     while done < REHASH_STEP {
-      let end = old.tags.len();
-      match old.tags.last() {
+      let end = old.slots.len();
+      match old.slots.last().map(Slot::tag) {
         None => break,
-        Some(&EMPTY) => {
-          old.tags.pop();
-          old.entries.pop();
+        Some(EMPTY) => {
+          old.slots.pop();
           done += 1;
           continue;
         }
         Some(_) => {}
       }
       // The last slot ends a run; it starts after the previous empty slot.
-      let start = (0..end).rev().find(|&i| old.tags[i] == EMPTY).map_or(0, |e| e + 1);
+      let start = (0..end).rev().find(|&i| old.tag(i) == EMPTY).map_or(0, |e| e + 1);
       for i in start..end {
         self.move_slot(&mut old, i);
       }
       // Every slot cut here is empty now: the truncation frees nothing.
-      old.tags.truncate(start);
-      old.entries.truncate(start);
+      old.slots.truncate(start);
       done += end - start;
     }
     if old.live == 0 {
       // Every entry has moved; what is left are empty slots and tombstones
       // (`None` pointers), dropped below without freeing anything.
-      old.tags.clear();
-      old.entries.clear();
+      old.slots.clear();
     }
     // Hand the cut part's pages back to the OS as it grows, rather than
     // leave tens of MB (at millions of keys) resident after the resize.
-    if old.released - old.entries.len() >= RELEASE_SLOTS || old.live == 0 {
-      pages::release_spare(&mut old.entries, old.released);
-      pages::release_spare(&mut old.tags, old.released);
-      old.released = old.entries.len();
+    if old.released - old.slots.len() >= RELEASE_SLOTS || old.live == 0 {
+      pages::release_spare(&mut old.slots, old.released);
+      old.released = old.slots.len();
     }
     if old.live > 0 {
       self.old = Some(old);
@@ -1086,10 +1097,10 @@ impl Table {
   pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
     self
       .cur
-      .entries
+      .slots
       .iter()
-      .chain(self.old.iter().flat_map(|o| o.entries.iter()))
-      .filter_map(|s| s.as_deref().map(|e| (e.key(), e)))
+      .chain(self.old.iter().flat_map(|o| o.slots.iter()))
+      .filter_map(|s| s.entry().map(|e| (e.key(), e)))
   }
 
   /// Checks that tags, counts and the total agree with the entries.
@@ -1097,15 +1108,14 @@ impl Table {
   pub fn check_invariants(&self) {
     let mut seen = std::collections::HashSet::new();
     for slots in std::iter::once(&self.cur).chain(self.old.iter()) {
-      assert_eq!(slots.tags.len(), slots.entries.len());
-      let live = slots.entries.iter().filter(|e| e.is_some()).count();
+      let live = slots.slots.iter().filter(|s| s.entry().is_some()).count();
       assert_eq!(slots.live, live);
-      assert_eq!(slots.tombs, slots.tags.iter().filter(|&&t| t == TOMBSTONE).count());
+      assert_eq!(slots.tombs, slots.slots.iter().filter(|s| s.tag() == TOMBSTONE).count());
       assert!(slots.cap.is_power_of_two() || slots.cap == 0);
-      for (i, e) in slots.entries.iter().enumerate() {
-        if let Some(e) = e {
+      for (i, slot) in slots.slots.iter().enumerate() {
+        if let Some(e) = slot.entry() {
           let h = self.hash(e.key_bytes());
-          assert_eq!(slots.tags[i], tag_of(h), "tag of {}", e.key());
+          assert_eq!(slots.tag(i), tag_of(h), "tag of {}", e.key());
           assert!(seen.insert(e.key().to_string()), "{} stored twice", e.key());
           assert_eq!(self.locate(h, e.key_bytes()).map(|a| self.at(a).key()), Some(e.key()));
           let packed = matches!(e.body, Body::Packed { .. });

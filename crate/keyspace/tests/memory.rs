@@ -9,9 +9,9 @@ use crate::memory::*;
 #[test]
 fn the_entry_overhead_covers_the_structures_it_stands_for() {
   let entry = size_of::<Entry>();
-  // A pointer and a tag byte per slot. Best case: a table 3/4 full. Worst
+  // One word per slot. Best case: a table 3/4 full. Worst
   // case: a table just past doubling (3/8 full). 48 is an allocator class.
-  let slot = size_of::<usize>() + 1;
+  let slot = size_of::<u64>();
   let best = entry + slot * 4 / 3;
   let worst = entry + slot * 8 / 3;
   assert!(
