@@ -7,11 +7,12 @@
 //! freed ([`dropper`]), the store ([`keyspace`]), errors ([`error`]) and the
 //! synchronisation primitives loom can swap ([`sync`]) — knows nothing of
 //! JavaScript: it imports neither napi nor the glue, and `unsafe` is denied
-//! in it by the compiler (the two exceptions are OS calls: the drop
-//! thread's scheduling, `dropper::os`, and the table's page release,
-//! `keyspace::pages`). The glue ([`glue`]) is the only layer
-//! that talks to Node-API: conversion, per-environment state and the
-//! exported classes; every `unsafe` Node-API call lives there.
+//! in it by the compiler, with three small exceptions: two OS calls (the
+//! drop thread's scheduling, `dropper::os`, and the table's page release,
+//! `keyspace::pages`) and the table's tagged slots (`keyspace::slot`). The
+//! glue ([`glue`]) is the only layer that talks to Node-API: conversion,
+//! per-environment state and the exported classes; every `unsafe` Node-API
+//! call lives there.
 //! `scripts/check-layers.js` (in `npm run lint`) fails when a core module
 //! imports napi or the glue.
 #![deny(unsafe_op_in_unsafe_fn)]
