@@ -277,6 +277,18 @@ impl Entry {
         return Taken::Value(old, std::mem::replace(&mut spill.bytes, bytes));
       }
     }
+    // Packed before and after: the new bytes overwrite the old in place.
+    if let (Body::Packed { klen, vlen, buf, .. }, Incoming::Str(new)) = (&mut self.body, &value) {
+      if packs(key_len, bytes) {
+        let k = usize::from(*klen);
+        let mut old = [0; PACKED];
+        old[..usize::from(*vlen)].copy_from_slice(&buf[k..k + usize::from(*vlen)]);
+        let taken = Taken::Packed { len: *vlen, buf: old };
+        buf[k..k + new.len()].copy_from_slice(new);
+        *vlen = new.len() as u8;
+        return taken;
+      }
+    }
     // Packed before or after: the key is at most PACKED bytes.
     let mut k = [0; PACKED];
     k[..key_len].copy_from_slice(self.key_bytes());
@@ -1226,6 +1238,23 @@ mod tests {
     let removed = t.remove("k").unwrap();
     assert_eq!(removed.taken.into_value(), (s("tiny"), STRING_BASE + 4));
     assert_eq!(t.used(), 0);
+  }
+
+  #[test]
+  fn bytes_from_a_buffer_pack_and_overwrite_a_packed_value_in_place() {
+    let mut t = Table::default();
+    let h = t.hash_key("k");
+    t.insert_hashed(h, "k", Incoming::Str(b"first"), STRING_BASE + 5, 0);
+    let at = t.find(h, "k").unwrap();
+    let old = t.overwrite_at(at, Incoming::Str(b"2nd"), STRING_BASE + 3, None);
+    assert_eq!(old.into_value().0, s("first"));
+    assert_eq!(t.get("k").unwrap().string(), Some(&b"2nd"[..]));
+    let long = [b'x'; 40];
+    let at = t.find(h, "k").unwrap();
+    t.overwrite_at(at, Incoming::Str(&long), STRING_BASE + 40, Some(9));
+    assert_eq!(t.get("k").unwrap().string(), Some(&long[..]));
+    assert_eq!(t.get("k").unwrap().expires_at_ms, 9);
+    t.check_invariants();
   }
 
   #[test]
