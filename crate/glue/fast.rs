@@ -254,16 +254,37 @@ unsafe fn args<const N: usize>(
   env: sys::napi_env,
   info: sys::napi_callback_info,
 ) -> napi::Result<[Handle; N]> {
+  // SAFETY: the caller's contract.
+  unsafe { args_and_data::<N>(env, info) }.map(|(argv, _)| argv)
+}
+
+/// [`args`] and the function's data pointer, from the same one call.
+unsafe fn args_and_data<const N: usize>(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+) -> napi::Result<([Handle; N], *mut c_void)> {
   let mut argc = N;
   let mut argv = [ptr::null_mut(); N];
+  let mut data = ptr::null_mut();
   // SAFETY: the caller's contract; `argv` has room for `argc` values.
   check(
-    unsafe {
-      sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
-    },
+    unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), &mut data) },
     "get_cb_info",
   )?;
-  Ok(argv.map(Handle::from_raw))
+  Ok((argv.map(Handle::from_raw), data))
+}
+
+/// The keyspace table a keyspace function was registered with: its data
+/// pointer (see `register_exports`), which saves a thread-local lookup a
+/// call.
+fn keyspaces<'a>(data: *mut c_void) -> &'a RefCell<Registry<Entry>> {
+  assert!(!data.is_null(), "a keyspace function without its table");
+  // SAFETY: `register_exports` passes this thread's `KEYSPACES` as the data
+  // of the keyspace functions it creates. Node calls a function only on the
+  // thread of the environment that created it, while that environment
+  // lives, and a thread's locals outlive its environment (they are
+  // destroyed when the thread exits).
+  unsafe { &*data.cast::<RefCell<Registry<Entry>>>() }
 }
 
 fn number(env: sys::napi_env, v: Handle) -> napi::Result<f64> {
@@ -470,8 +491,8 @@ fn lf(env: sys::napi_env, e: LfError) -> Error {
 unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
-    let [id, key] = unsafe { args::<2>(env, info) }?;
-    let entry = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let ([id, key], data) = unsafe { args_and_data::<2>(env, info) }?;
+    let entry = keyspaces(data).borrow().get(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
     let mut stack = TextBuf::new();
     let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
     let key = key.as_str().map_err(|e| lf(env, e))?;
@@ -503,8 +524,8 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
 unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
-    let [id, key, value] = unsafe { args::<3>(env, info) }?;
-    let entry = lookup(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let ([id, key, value], data) = unsafe { args_and_data::<3>(env, info) }?;
+    let entry = keyspaces(data).borrow().get(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
     let mut stack = TextBuf::new();
     let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
     let key = key.as_str().map_err(|e| lf(env, e))?;
@@ -778,13 +799,16 @@ type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> 
 pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> napi::Result<()> {
   use napi::JsValue;
   let exports = exports.raw();
-  let functions: [(&str, Callback); 6] = [
-    ("ksGet", ks_get),
-    ("ksMget", ks_mget),
-    ("ksSet", ks_set),
-    ("dropperDefer", dropper_defer),
-    ("nativeRelease", native_release),
-    ("dropperCapacity", dropper_capacity),
+  // The keyspace functions carry this thread's keyspace table as their
+  // data (see `keyspaces`).
+  let table = KEYSPACES.with(|r| ptr::from_ref(r).cast_mut().cast::<c_void>());
+  let functions: [(&str, Callback, *mut c_void); 6] = [
+    ("ksGet", ks_get, table),
+    ("ksMget", ks_mget, ptr::null_mut()),
+    ("ksSet", ks_set, table),
+    ("dropperDefer", dropper_defer, ptr::null_mut()),
+    ("nativeRelease", native_release, ptr::null_mut()),
+    ("dropperCapacity", dropper_capacity, ptr::null_mut()),
   ];
   if compile_array_of(env.raw()).is_err() {
     // Code generation from strings is off (`--disallow-code-generation-
@@ -793,7 +817,7 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
     // SAFETY: `env` is the module's; this clears the exception, if any.
     unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut pending) };
   }
-  for (name, cb) in functions {
+  for (name, cb, data) in functions {
     let mut f = ptr::null_mut();
     // SAFETY: `env` is the module's; the name's bytes and length are ours;
     // `cb` is a callback of the signature Node-API expects.
@@ -804,7 +828,7 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
           name.as_ptr().cast(),
           name.len() as isize,
           Some(cb),
-          ptr::null_mut::<c_void>(),
+          data,
           &mut f,
         )
       },
