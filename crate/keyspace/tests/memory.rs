@@ -144,3 +144,29 @@ fn accounting_never_drifts_under_random_commands() {
   }
   f.check();
 }
+
+/// `used_memory` against the process's RSS growth at 1M small keys, from
+/// Rust alone (no V8 heap in the way): `cargo test --release -- --ignored
+/// rss_per_key --nocapture`. Ignored by default: it wants the process to
+/// itself and a release build.
+#[test]
+#[ignore]
+fn rss_per_key() {
+  fn rss() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    statm.split(' ').nth(1).unwrap().parse::<usize>().unwrap() * 4096
+  }
+  let n = 1_000_000;
+  let before = rss();
+  let mut f = Fixture::new();
+  for i in 0..n {
+    f.ks.set(&format!("key:{i}"), Bytes::from(format!("value:{i}")), SetOptions::default()).unwrap();
+  }
+  let after = rss();
+  let (used, grown) = (f.ks.used_memory(), after - before);
+  println!("used_memory {} B/key, RSS growth {} B/key", used / n, grown / n);
+  assert!(
+    grown.abs_diff(used) * 100 <= used * 15,
+    "used_memory {used} is not within 15% of RSS growth {grown}"
+  );
+}
