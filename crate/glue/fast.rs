@@ -106,12 +106,17 @@ impl<T: Clone> Registry<T> {
   }
 
   fn get(&self, id: f64) -> Option<T> {
+    self.find(id).cloned()
+  }
+
+  /// The item under `id`, borrowed: no reference count is touched.
+  fn find(&self, id: f64) -> Option<&T> {
     let (index, generation) = split(id)?;
     let slot = self.slots.get(index)?;
     if slot.0 != generation {
       return None;
     }
-    slot.1.clone()
+    slot.1.as_ref()
   }
 }
 
@@ -583,29 +588,73 @@ fn on_lease<R>(slot: &LeaseSlot, f: impl FnOnce(&Lease) -> R) -> Result<R, LfErr
 
 fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {
   let id = number(env, id)?;
-  DROPPERS
-    .with(|r| r.borrow().get(id))
-    .ok_or_else(|| lf(env, LfError::Type("dropper is not a live Dropper".into())))
+  DROPPERS.with(|r| r.borrow().get(id)).ok_or_else(|| lf(env, not_a_dropper()))
 }
 
-fn native_of(env: sys::napi_env, id: Handle, name: &str) -> napi::Result<Rc<NvCell>> {
-  let id = number(env, id)?;
-  native_key(id)
-    .and_then(|key| NATIVES.with(|r| r.borrow().get(&key).cloned()))
-    .ok_or_else(|| lf(env, LfError::Type(format!("{name} is not a live NativeValue"))))
+fn not_a_dropper() -> LfError {
+  LfError::Type("dropper is not a live Dropper".into())
 }
 
-/// Hands a value to `dropper`; `None` when it had been released already.
-fn hand_over(env: sys::napi_env, dropper: &Dropper, native: &NvCell) -> napi::Result<Option<bool>> {
-  let taken = {
-    let mut state = native.try_borrow_mut().map_err(|_| lf(env, LfError::Type("value is in use".into())))?;
-    let bytes = std::mem::take(&mut state.1);
-    state.0.take().map(|v| (v, bytes))
-  };
-  let Some((value, bytes)) = taken else { return Ok(None) };
-  let outcome = dropper.defer(value, bytes);
-  crate::glue::errors::report_spawn_error(&Env::from_raw(env), dropper)?;
-  Ok(Some(outcome.deferred()))
+fn not_a_native(name: &str) -> LfError {
+  LfError::Type(format!("{name} is not a live NativeValue"))
+}
+
+/// What `hand_over` did, made into JavaScript values and errors only after
+/// every table and cell borrow has ended (making an error may run a setter
+/// of `Error.prototype`, which may call back into the addon).
+enum HandOver {
+  /// The value went to the dropper: `true` when to its thread.
+  Done(bool, Option<String>),
+  /// The value had been released already.
+  Released,
+  NoDropper,
+  NoNative,
+  InUse,
+}
+
+/// Hands native value `native` to dropper `dropper` (ids, as JavaScript
+/// passed them). The dropper is checked first when `dropper_first`, else the
+/// value, so each caller's errors come in its documented order. Both are
+/// borrowed from this thread's tables, never cloned: no reference count is
+/// touched, and no JavaScript runs until the tables are let go.
+fn hand_over(native: f64, dropper: f64, dropper_first: bool) -> HandOver {
+  DROPPERS.with(|droppers| {
+    let droppers = droppers.borrow();
+    let found = droppers.find(dropper);
+    if dropper_first && found.is_none() {
+      return HandOver::NoDropper;
+    }
+    NATIVES.with(|natives| {
+      let natives = natives.borrow();
+      let Some(cell) = native_key(native).and_then(|key| natives.get(&key)) else {
+        return HandOver::NoNative;
+      };
+      let Some(dropper) = found else { return HandOver::NoDropper };
+      let Ok(mut state) = cell.try_borrow_mut() else { return HandOver::InUse };
+      let Some(value) = state.0.take() else { return HandOver::Released };
+      let bytes = std::mem::take(&mut state.1);
+      drop(state);
+      let deferred = dropper.defer(value, bytes).deferred();
+      HandOver::Done(deferred, dropper.take_spawn_error())
+    })
+  })
+}
+
+/// The reply to a hand-over: `true`/`false` once done (after the warning of
+/// a dropper whose thread could not start), `None` for a released value.
+fn hand_over_reply(env: sys::napi_env, done: HandOver, name: &str) -> napi::Result<Option<bool>> {
+  match done {
+    HandOver::Done(deferred, spawn_error) => {
+      if let Some(message) = spawn_error {
+        crate::glue::errors::emit_spawn_warning(&Env::from_raw(env), &message)?;
+      }
+      Ok(Some(deferred))
+    }
+    HandOver::Released => Ok(None),
+    HandOver::NoDropper => Err(lf(env, not_a_dropper())),
+    HandOver::NoNative => Err(lf(env, not_a_native(name))),
+    HandOver::InUse => Err(lf(env, LfError::Type("value is in use".into()))),
+  }
 }
 
 /// `dropperDefer(dropperId, nativeId)`: `Dropper#defer` of a `NativeValue`.
@@ -613,9 +662,8 @@ unsafe extern "C" fn dropper_defer(env: sys::napi_env, info: sys::napi_callback_
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [dropper, native] = unsafe { args::<2>(env, info) }?;
-    let dropper = dropper_of(env, dropper)?;
-    let native = native_of(env, native, "value")?;
-    match hand_over(env, &dropper, &native)? {
+    let done = hand_over(number(env, native)?, number(env, dropper)?, true);
+    match hand_over_reply(env, done, "value")? {
       Some(deferred) => boolean(env, deferred),
       None => Err(lf(env, LfError::released())),
     }
@@ -628,9 +676,8 @@ unsafe extern "C" fn native_release(env: sys::napi_env, info: sys::napi_callback
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [native, dropper] = unsafe { args::<2>(env, info) }?;
-    let native = native_of(env, native, "this")?;
-    let dropper = dropper_of(env, dropper)?;
-    boolean(env, hand_over(env, &dropper, &native)?.unwrap_or(false))
+    let done = hand_over(number(env, native)?, number(env, dropper)?, false);
+    boolean(env, hand_over_reply(env, done, "this")?.unwrap_or(false))
   })
 }
 
