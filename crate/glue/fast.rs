@@ -229,8 +229,11 @@ pub fn unregister_native(id: f64) {
   }
 }
 
+/// `id` as a table key, if it is a positive safe integer. In range, a cast
+/// there and back is exact only for an integer (and, unlike `fract`, is not
+/// a call into libm on every hand-over).
 fn native_key(id: f64) -> Option<u64> {
-  (id >= 1.0 && id.fract() == 0.0 && id <= 9_007_199_254_740_991.0).then_some(id as u64)
+  ((1.0..=9_007_199_254_740_991.0).contains(&id) && (id as u64) as f64 == id).then_some(id as u64)
 }
 
 fn closed() -> LfError {
