@@ -623,6 +623,48 @@ test.serial('capacity is bounded at 2^20, and a dropper at the bound starts quic
   return d.close()
 })
 
+test('the fast functions check the dropper and the value in the order of their facade methods', async (t) => {
+  const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
+  const ID_OF = Symbol.for('lazyfree.idOf')
+  const idOf = (o: object) => (o as unknown as Record<symbol, () => number>)[ID_OF]()
+  const d = dropper(t)
+  const value = NativeValue.list(range(100))
+  const [dropperId, valueId] = [idOf(d), idOf(value)]
+  const noDropper = { instanceOf: TypeError, message: 'dropper is not a live Dropper' }
+  // Dropper#defer checks the dropper first, then the value.
+  t.throws(() => binding.dropperDefer(0, 0), noDropper)
+  t.throws(() => binding.dropperDefer(0, valueId), noDropper)
+  t.throws(() => binding.dropperDefer(dropperId, 0), {
+    instanceOf: TypeError,
+    message: 'value is not a live NativeValue',
+  })
+  // NativeValue#release checks the value first, then the dropper.
+  t.throws(() => binding.nativeRelease(0, 0), { instanceOf: TypeError, message: 'this is not a live NativeValue' })
+  t.throws(() => binding.nativeRelease(valueId, 0), noDropper)
+  t.false(value.released, 'a refused call touches nothing')
+  t.true(binding.nativeRelease(valueId, dropperId) as boolean)
+  // Released: release answers false, defer throws; the dropper is still checked first.
+  t.false(binding.nativeRelease(valueId, dropperId) as boolean)
+  t.throws(() => binding.dropperDefer(dropperId, valueId), RELEASED)
+  t.throws(() => binding.dropperDefer(0, valueId), noDropper)
+  await d.drain()
+  t.like(d.stats(), { deferred: 1, freed: 1 })
+})
+
+test('Dropper#defer stays optimized when every NativeValue has been collected (fresh process)', async (t) => {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--allow-natives-syntax', '--expose-gc', join(__dirname, 'fixtures', 'shape.js')],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  )
+  // The shape of NativeValue objects outlives them, so V8 keeps the code of
+  // `defer` that checks for it: the next burst runs optimized at once.
+  t.deepEqual(JSON.parse(out), { before: true, after: true })
+})
+
 test('defer and release through the fast functions find values by id and refuse unknown ids', async (t) => {
   const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
   const dropper = new Dropper()

@@ -10,6 +10,9 @@ import type { JsBufferOutput, JsOutput, JsValue, Scalar, ValueKind } from './typ
 
 type NativeHandle = Binding.NativeHandle
 
+/** Holds the value that keeps NativeValue's shape alive (see the class's static block). */
+const shapeKeeper: NativeValue[] = []
+
 /**
  * An owned native value, outside the V8 heap: a string, list, hash, set or
  * sorted set whose bytes live in native memory.
@@ -33,6 +36,19 @@ export class NativeValue {
 
   /** The handle's id for the fast functions (see `nextNativeId`). */
   readonly #id: number
+
+  /**
+   * One value no function hands out or reads, kept as long as the module: it
+   * keeps the shape (V8's hidden class) of NativeValue objects alive. Without
+   * it, once every NativeValue of a program has been collected the shape dies
+   * with them, V8 throws away the optimized code of `Dropper#defer` that checks
+   * for it, and the next burst of hand-overs runs unoptimized until that code
+   * is compiled again. Its handle is `null`, so the shape does not depend on
+   * the native handles' own shapes either.
+   */
+  static {
+    shapeKeeper.push(new NativeValue(null as unknown as NativeHandle, 0))
+  }
 
   private constructor(handle: NativeHandle, id: number) {
     this.#handle = handle

@@ -126,6 +126,47 @@ fn a_batch_takes_no_more_values_once_it_holds_its_bytes() {
 }
 
 #[test]
+fn a_freed_batch_lends_its_vector_to_the_next_one() {
+  let d = Dropper::spawn(options(8));
+  assert_eq!(d.defer(list(65), 1), Outcome::Deferred);
+  drain_blocking(&d);
+  assert_eq!(d.spare_batches(), 1, "the thread handed the emptied vector back");
+  let (_, release) = hold_thread(&d);
+  assert_eq!(d.defer(list(65), 1), Outcome::Deferred);
+  assert_eq!(d.spare_batches(), 0, "the new batch took it");
+  // More batches open than vectors are kept: the rest are freed.
+  for _ in 0..2 * BATCH_VALUES {
+    assert_eq!(d.defer(list(65), 1), Outcome::Deferred);
+  }
+  assert_eq!(d.stats().queued, 3, "three batches wait behind the gate");
+  release.send(()).unwrap();
+  drain_blocking(&d);
+  assert_eq!(d.spare_batches(), SPARE_BATCHES);
+  let s = d.stats();
+  let n = 2 + 2 * BATCH_VALUES as u64;
+  assert_eq!((s.deferred, s.freed, s.freed_bytes, s.pending), (n + 1, n + 1, n, 0));
+}
+
+#[test]
+fn a_refused_batch_keeps_its_vector_and_counts_nothing_deferred() {
+  let d = Dropper::spawn(options(1));
+  let (_, release) = hold_thread(&d);
+  // The one slot takes the first batch; once it is full, no other can open.
+  for _ in 0..BATCH_VALUES {
+    assert_eq!(d.defer(list(65), 1), Outcome::Deferred);
+  }
+  assert_eq!(d.spare_batches(), 0);
+  assert_eq!(d.defer(list(65), 1), Outcome::InlineFull);
+  assert_eq!(d.spare_batches(), 1, "the refused batch's vector is kept");
+  let s = d.stats();
+  let n = 1 + BATCH_VALUES as u64;
+  assert_eq!((s.deferred, s.inline_full, s.pending_bytes), (n, 1, n - 1));
+  release.send(()).unwrap();
+  drain_blocking(&d);
+  assert_eq!(d.spare_batches(), 2);
+}
+
+#[test]
 fn close_and_teardown_let_the_thread_free_open_batches() {
   for detach in [false, true] {
     let d = Dropper::spawn(Options::default());

@@ -31,9 +31,15 @@ pub fn conv(env: &Env, e: ConvError) -> Error {
 /// Emits the `LAZYFREE_NO_THREAD` warning if `dropper` failed to start its
 /// thread since the last report.
 pub fn report_spawn_error(env: &Env, dropper: &Dropper) -> napi::Result<()> {
-  let Some(message) = dropper.take_spawn_error() else {
-    return Ok(());
-  };
+  match dropper.take_spawn_error() {
+    Some(message) => emit_spawn_warning(env, &message),
+    None => Ok(()),
+  }
+}
+
+/// Emits the `LAZYFREE_NO_THREAD` warning with `message` (what
+/// `Dropper::take_spawn_error` answered). Runs JavaScript.
+pub fn emit_spawn_warning(env: &Env, message: &str) -> napi::Result<()> {
   let js = Js::new(env);
   let process = js.named(js.global()?, "process")?;
   let emit = js.named(process, "emitWarning")?;

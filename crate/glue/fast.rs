@@ -107,12 +107,17 @@ impl<T: Clone> Registry<T> {
   }
 
   fn get(&self, id: f64) -> Option<T> {
+    self.find(id).cloned()
+  }
+
+  /// The item under `id`, borrowed: no reference count is touched.
+  fn find(&self, id: f64) -> Option<&T> {
     let (index, generation) = split(id)?;
     let slot = self.slots.get(index)?;
     if slot.0 != generation {
       return None;
     }
-    slot.1.clone()
+    slot.1.as_ref()
   }
 }
 
@@ -136,7 +141,11 @@ thread_local! {
 }
 
 /// Hashes a native value's id: ids are a counter the facade keeps, not
-/// input, so a multiply spreads them well enough.
+/// input. The low 32 bits (which pick the bucket) are the id's own, so
+/// values made one after another sit in neighbouring buckets and a loop
+/// releasing them walks the table in order instead of missing the cache on
+/// every call; the high bits (which tell keys of one bucket group apart) are
+/// a multiply of the whole id.
 #[derive(Default)]
 pub struct IdHasher(u64);
 
@@ -152,7 +161,7 @@ impl Hasher for IdHasher {
   }
 
   fn write_u64(&mut self, n: u64) {
-    self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    self.0 = (n.wrapping_mul(0x9E37_79B9_7F4A_7C15) & !0xFFFF_FFFF) | (n & 0xFFFF_FFFF);
   }
 }
 
@@ -221,8 +230,11 @@ pub fn unregister_native(id: f64) {
   }
 }
 
+/// `id` as a table key, if it is a positive safe integer. In range, a cast
+/// there and back is exact only for an integer (and, unlike `fract`, is not
+/// a call into libm on every hand-over).
 fn native_key(id: f64) -> Option<u64> {
-  (id >= 1.0 && id.fract() == 0.0 && id <= 9_007_199_254_740_991.0).then_some(id as u64)
+  ((1.0..=9_007_199_254_740_991.0).contains(&id) && (id as u64) as f64 == id).then_some(id as u64)
 }
 
 fn closed() -> LfError {
@@ -729,29 +741,73 @@ fn on_lease<R>(slot: &LeaseSlot, f: impl FnOnce(&Lease) -> R) -> Result<R, LfErr
 
 fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {
   let id = number(env, id)?;
-  DROPPERS
-    .with(|r| r.borrow().get(id))
-    .ok_or_else(|| lf(env, LfError::Type("dropper is not a live Dropper".into())))
+  DROPPERS.with(|r| r.borrow().get(id)).ok_or_else(|| lf(env, not_a_dropper()))
 }
 
-fn native_of(env: sys::napi_env, id: Handle, name: &str) -> napi::Result<Rc<NvCell>> {
-  let id = number(env, id)?;
-  native_key(id)
-    .and_then(|key| NATIVES.with(|r| r.borrow().get(&key).cloned()))
-    .ok_or_else(|| lf(env, LfError::Type(format!("{name} is not a live NativeValue"))))
+fn not_a_dropper() -> LfError {
+  LfError::Type("dropper is not a live Dropper".into())
 }
 
-/// Hands a value to `dropper`; `None` when it had been released already.
-fn hand_over(env: sys::napi_env, dropper: &Dropper, native: &NvCell) -> napi::Result<Option<bool>> {
-  let taken = {
-    let mut state = native.try_borrow_mut().map_err(|_| lf(env, LfError::Type("value is in use".into())))?;
-    let bytes = std::mem::take(&mut state.1);
-    state.0.take().map(|v| (v, bytes))
-  };
-  let Some((value, bytes)) = taken else { return Ok(None) };
-  let outcome = dropper.defer(value, bytes);
-  crate::glue::errors::report_spawn_error(&Env::from_raw(env), dropper)?;
-  Ok(Some(outcome.deferred()))
+fn not_a_native(name: &str) -> LfError {
+  LfError::Type(format!("{name} is not a live NativeValue"))
+}
+
+/// What `hand_over` did, made into JavaScript values and errors only after
+/// every table and cell borrow has ended (making an error may run a setter
+/// of `Error.prototype`, which may call back into the addon).
+enum HandOver {
+  /// The value went to the dropper: `true` when to its thread.
+  Done(bool, Option<String>),
+  /// The value had been released already.
+  Released,
+  NoDropper,
+  NoNative,
+  InUse,
+}
+
+/// Hands native value `native` to dropper `dropper` (ids, as JavaScript
+/// passed them). The dropper is checked first when `dropper_first`, else the
+/// value, so each caller's errors come in its documented order. Both are
+/// borrowed from this thread's tables, never cloned: no reference count is
+/// touched, and no JavaScript runs until the tables are let go.
+fn hand_over(native: f64, dropper: f64, dropper_first: bool) -> HandOver {
+  DROPPERS.with(|droppers| {
+    let droppers = droppers.borrow();
+    let found = droppers.find(dropper);
+    if dropper_first && found.is_none() {
+      return HandOver::NoDropper;
+    }
+    NATIVES.with(|natives| {
+      let natives = natives.borrow();
+      let Some(cell) = native_key(native).and_then(|key| natives.get(&key)) else {
+        return HandOver::NoNative;
+      };
+      let Some(dropper) = found else { return HandOver::NoDropper };
+      let Ok(mut state) = cell.try_borrow_mut() else { return HandOver::InUse };
+      let Some(value) = state.0.take() else { return HandOver::Released };
+      let bytes = std::mem::take(&mut state.1);
+      drop(state);
+      let deferred = dropper.defer(value, bytes).deferred();
+      HandOver::Done(deferred, dropper.take_spawn_error())
+    })
+  })
+}
+
+/// The reply to a hand-over: `true`/`false` once done (after the warning of
+/// a dropper whose thread could not start), `None` for a released value.
+fn hand_over_reply(env: sys::napi_env, done: HandOver, name: &str) -> napi::Result<Option<bool>> {
+  match done {
+    HandOver::Done(deferred, spawn_error) => {
+      if let Some(message) = spawn_error {
+        crate::glue::errors::emit_spawn_warning(&Env::from_raw(env), &message)?;
+      }
+      Ok(Some(deferred))
+    }
+    HandOver::Released => Ok(None),
+    HandOver::NoDropper => Err(lf(env, not_a_dropper())),
+    HandOver::NoNative => Err(lf(env, not_a_native(name))),
+    HandOver::InUse => Err(lf(env, LfError::Type("value is in use".into()))),
+  }
 }
 
 /// `dropperDefer(dropperId, nativeId)`: `Dropper#defer` of a `NativeValue`.
@@ -759,9 +815,8 @@ unsafe extern "C" fn dropper_defer(env: sys::napi_env, info: sys::napi_callback_
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [dropper, native] = unsafe { args::<2>(env, info) }?;
-    let dropper = dropper_of(env, dropper)?;
-    let native = native_of(env, native, "value")?;
-    match hand_over(env, &dropper, &native)? {
+    let done = hand_over(number(env, native)?, number(env, dropper)?, true);
+    match hand_over_reply(env, done, "value")? {
       Some(deferred) => boolean(env, deferred),
       None => Err(lf(env, LfError::released())),
     }
@@ -774,9 +829,8 @@ unsafe extern "C" fn native_release(env: sys::napi_env, info: sys::napi_callback
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [native, dropper] = unsafe { args::<2>(env, info) }?;
-    let native = native_of(env, native, "this")?;
-    let dropper = dropper_of(env, dropper)?;
-    boolean(env, hand_over(env, &dropper, &native)?.unwrap_or(false))
+    let done = hand_over(number(env, native)?, number(env, dropper)?, false);
+    boolean(env, hand_over_reply(env, done, "this")?.unwrap_or(false))
   })
 }
 
@@ -841,4 +895,32 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
     )?;
   }
   Ok(())
+}
+
+#[cfg(test)]
+mod id_hasher_tests {
+  use std::hash::{BuildHasher, BuildHasherDefault};
+
+  use super::IdHasher;
+
+  fn hash(id: u64) -> u64 {
+    BuildHasherDefault::<IdHasher>::default().hash_one(id)
+  }
+
+  #[test]
+  fn consecutive_ids_pick_neighbouring_buckets() {
+    let base = 5u64 << 32;
+    for i in 0..1000 {
+      assert_eq!(hash(base + i + 1) & 0xFFFF_FFFF, (hash(base + i) & 0xFFFF_FFFF) + 1);
+    }
+  }
+
+  #[test]
+  fn ids_of_different_blocks_differ_in_the_bits_that_tell_keys_apart() {
+    // Two copies of the facade count from blocks 2^32 apart: their n-th ids
+    // share a bucket, and the top 7 bits (hashbrown's tag) must differ.
+    let tags: std::collections::HashSet<u64> =
+      (0..16u64).map(|block| hash((block << 32) + 7) >> 57).collect();
+    assert!(tags.len() >= 12, "{tags:?}");
+  }
 }
