@@ -502,10 +502,8 @@ impl Slots {
       let slot = self.slots.get(i)?;
       match slot.tag() {
         EMPTY => return None,
-        t if t == tag => {
-          if slot.entry().expect("a tagged slot holds an entry").key_bytes() == key {
-            return Some(i);
-          }
+        t if t == tag && slot.entry().expect("a tagged slot holds an entry").key_bytes() == key => {
+          return Some(i);
         }
         _ => {}
       }
