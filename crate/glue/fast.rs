@@ -122,7 +122,9 @@ impl<T: Clone> Registry<T> {
 }
 
 fn split(id: f64) -> Option<(usize, u64)> {
-  if !(id >= 1.0 && id.fract() == 0.0 && id < 9.0e15) {
+  // Integral and in range; the round trip tests integrality without the
+  // call into libm that `fract` costs.
+  if !((1.0..9.0e15).contains(&id) && (id as u64) as f64 == id) {
     return None;
   }
   let id = id as u64;
@@ -401,9 +403,12 @@ fn read_string<'a>(
         n += 1;
       }
     }
-    // SAFETY: the first `n` bytes were written just above.
-    let bytes = unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), n) };
-    return Ok(Read::Text(KeyText::Borrowed(bytes)));
+    // SAFETY: the first `n` bytes were written just above, each char's
+    // whole UTF-8 encoding (`char::encode_utf8`, or an ASCII unit as is), so
+    // they are initialised and valid UTF-8.
+    let text =
+      unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), n)) };
+    return Ok(Read::Text(KeyText::Borrowed(text)));
   }
   if !heap {
     return Ok(Read::Long);
@@ -425,22 +430,26 @@ fn read_string<'a>(
   Ok(Read::Text(KeyText::Owned(buf)))
 }
 
-/// A key's bytes, valid UTF-8 (V8 wrote them).
+/// A string's UTF-8: encoded here from its UTF-16 (short strings), or
+/// written by V8 (long ones).
 enum KeyText<'a> {
-  Borrowed(&'a [u8]),
+  Borrowed(&'a str),
   Owned(Vec<u8>),
 }
 
 impl KeyText<'_> {
   fn bytes(&self) -> &[u8] {
     match self {
-      KeyText::Borrowed(b) => b,
+      KeyText::Borrowed(s) => s.as_bytes(),
       KeyText::Owned(b) => b,
     }
   }
 
   fn as_str(&self) -> Result<&str, LfError> {
-    std::str::from_utf8(self.bytes()).map_err(|_| LfError::Type("key is not valid text".into()))
+    match self {
+      KeyText::Borrowed(s) => Ok(s),
+      KeyText::Owned(b) => std::str::from_utf8(b).map_err(|_| LfError::Type("key is not valid text".into())),
+    }
   }
 }
 
