@@ -44,7 +44,7 @@ mod hashes;
 mod keys;
 mod lazy;
 mod lists;
-// With `dropper::os`, the core's only `unsafe`: one `madvise` call, and
+// With `dropper::os`, the core's only `unsafe`: a `madvise` call, and
 // slots that keep a tag in their entry pointer's top bits.
 #[allow(unsafe_code)]
 mod pages;

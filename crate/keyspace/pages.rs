@@ -19,11 +19,17 @@
 /// before element `upto` (at most its capacity).
 #[cfg(target_os = "linux")]
 pub fn release_spare<T>(v: &mut Vec<T>, upto: usize) {
-  const PAGE: usize = 4096;
+  // SAFETY: `sysconf` has no preconditions; glibc answers the page size
+  // from the auxiliary vector, without a system call.
+  let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+  let Ok(page) = usize::try_from(page) else { return };
+  if !page.is_power_of_two() {
+    return;
+  }
   let size = std::mem::size_of::<T>();
   let base = v.as_mut_ptr() as usize;
-  let start = (base + v.len() * size).next_multiple_of(PAGE);
-  let end = (base + upto.min(v.capacity()) * size) / PAGE * PAGE;
+  let start = (base + v.len() * size).next_multiple_of(page);
+  let end = (base + upto.min(v.capacity()) * size) / page * page;
   if end > start {
     // SAFETY: [start, end) is page-aligned and lies wholly inside `v`'s
     // allocation, past its initialised elements; nothing reads it while `v`

@@ -1294,6 +1294,7 @@ mod tests {
   }
 
   #[test]
+  #[cfg(target_pointer_width = "64")]
   fn an_entry_is_48_bytes() {
     assert_eq!(size_of::<Entry>(), 48);
   }
