@@ -688,12 +688,19 @@ thread_local! {
 /// A JavaScript array of `items`. Setting elements one by one through
 /// Node-API costs about 25 ns each (a generic property store); passing them
 /// as the arguments of a function of the addon's own, `(...v) => v`, lets
-/// V8 build the array at once. The function is compiled from a constant by
-/// `register_exports`, so no user code runs here, and it is called only
-/// when no borrow of a store is held.
+/// V8 build the array at once (up to 4 096 items; longer arrays, and an
+/// environment where the function could not be compiled, take the stores).
+/// The function is compiled from a constant by `register_exports`, so no
+/// user code runs here, and it is called only when no borrow of a store is
+/// held.
 fn array_of(env: sys::napi_env, items: &[sys::napi_value]) -> napi::Result<sys::napi_value> {
   let mut array = ptr::null_mut();
-  let collect = ARRAY_OF.with(|c| c.get()).filter(|(e, _)| *e == env);
+  // Arguments go on the stack, which already holds the keys twice (the
+  // facade spreads them into this call): past a bound, the elements are
+  // stored one by one instead, so a long MGET never runs out of stack after
+  // its lookups have run.
+  const MAX_ARGS: usize = 4096;
+  let collect = ARRAY_OF.with(|c| c.get()).filter(|(e, _)| *e == env && items.len() <= MAX_ARGS);
   if let Some((_, reference)) = collect {
     let mut f = ptr::null_mut();
     // SAFETY: the reference was made in this environment (checked above)
@@ -721,6 +728,9 @@ fn array_of(env: sys::napi_env, items: &[sys::napi_value]) -> napi::Result<sys::
 /// Compiles `(...v) => v` for [`array_of`] and keeps it for the life of the
 /// environment (Node-API frees its references when the environment ends).
 fn compile_array_of(env: sys::napi_env) -> napi::Result<()> {
+  // Forgotten first: if compiling fails, no reference of an environment
+  // that ended (whose address this one may reuse) is left behind.
+  forget_array_of();
   const SOURCE: &str = "(function lazyfreeArrayOf(...v) { return v })";
   let mut source = ptr::null_mut();
   // SAFETY: `env` is the module's; the source is ASCII, so Latin-1.
@@ -738,6 +748,13 @@ fn compile_array_of(env: sys::napi_env) -> napi::Result<()> {
   check(unsafe { sys::napi_create_reference(env, f, 1, &mut reference) }, "create_reference")?;
   ARRAY_OF.with(|c| c.set(Some((env, reference))));
   Ok(())
+}
+
+/// Drops this thread's [`array_of`] function: when its environment tears
+/// down (Node-API frees the reference itself), and before a new one is
+/// compiled.
+pub fn forget_array_of() {
+  ARRAY_OF.with(|c| c.set(None));
 }
 
 /// Runs `f` on the shared keyspace `slot` leases: `f` takes shard locks and
@@ -874,8 +891,8 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
     ("dropperCapacity", dropper_capacity, ptr::null_mut()),
   ];
   if compile_array_of(env.raw()).is_err() {
-    // Code generation from strings is off (`--disallow-code-generation-
-    // from-strings`): MGET sets its array's elements one by one instead.
+    // The function could not be made (an embedder refusing scripts): MGET
+    // sets its array's elements one by one instead.
     let mut pending = ptr::null_mut();
     // SAFETY: `env` is the module's; this clears the exception, if any.
     unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut pending) };

@@ -51,6 +51,7 @@ pub static JEMALLOC_CONF: Option<&'static u8> = Some(&b"background_thread:true,m
 pub fn attach_environment(exports: Object, env: Env) -> Result<()> {
   env.add_env_cleanup_hook((), |_| crate::glue::env_state::teardown())?;
   env.add_env_cleanup_hook((), |_| crate::glue::shared_keyspace::teardown())?;
+  env.add_env_cleanup_hook((), |_| crate::glue::fast::forget_array_of())?;
   fast::register_exports(&env, &exports)?;
   Ok(())
 }

@@ -514,6 +514,9 @@ impl Slots {
 
   /// Puts an entry whose key is absent into the first free slot of its run.
   fn put(&mut self, hash: u64, entry: Box<Entry>) {
+    // Made before any count changes (`Slot::full` refuses an address it
+    // cannot hold), so a refusal leaves the counts right.
+    let slot = Slot::full(tag_of(hash), entry);
     let mask = self.mask();
     let mut i = hash as usize & mask;
     while self.slots[i].tag() >= 0x80 {
@@ -522,7 +525,7 @@ impl Slots {
     if self.slots[i].tag() == TOMBSTONE {
       self.tombs -= 1;
     }
-    self.slots[i] = Slot::full(tag_of(hash), entry);
+    self.slots[i] = slot;
     self.live += 1;
   }
 
@@ -843,8 +846,9 @@ impl Table {
     self.rehash_step();
     self.make_room();
     let entry = Box::new(Entry::new(key, value, bytes, expires_at_ms, lru));
-    self.add(entry.memory(), expires_at_ms != 0);
+    let cost = entry.memory();
     self.cur.put(hash, entry);
+    self.add(cost, expires_at_ms != 0);
   }
 
   /// Swaps in a new value for a present key, returning the old one. The
@@ -989,8 +993,7 @@ impl Table {
     // Hand the cut part's pages back to the OS as it grows, rather than
     // leave tens of MB (at millions of keys) resident after the resize.
     if old.released - old.slots.len() >= RELEASE_SLOTS || old.live == 0 {
-      pages::release_spare(&mut old.slots, old.released);
-      old.released = old.slots.len();
+      old.released = pages::release_spare(&mut old.slots, old.released);
     }
     if old.live > 0 {
       self.old = Some(old);
