@@ -86,6 +86,11 @@ impl Policy {
   fn volatile(self) -> bool {
     matches!(self, Policy::VolatileLru | Policy::VolatileRandom | Policy::VolatileTtl)
   }
+
+  /// Evicts by how recently keys were used (so reads must mark it).
+  pub(super) fn ranks_by_use(self) -> bool {
+    matches!(self, Policy::AllKeysLru | Policy::VolatileLru)
+  }
 }
 
 impl Keyspace {

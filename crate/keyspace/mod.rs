@@ -234,8 +234,12 @@ impl Keyspace {
   /// entries). Moves nothing otherwise: no rehash step runs here.
   fn lookup_read_at(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> (Option<At>, bool) {
     // One probe: touching an entry that turns out to have expired is
-    // harmless, since it is removed next.
-    let Some(at) = self.table.find_touch(hash, key) else {
+    // harmless, since it is removed next. Only an LRU policy under a memory
+    // limit ever looks at the mark, so otherwise a read leaves the entry's
+    // memory clean (no store, no write-back of its cache line).
+    let lru = self.config.max_memory != 0 && self.config.policy.ranks_by_use();
+    let found = if lru { self.table.find_touch(hash, key) } else { self.table.find(hash, key) };
+    let Some(at) = found else {
       self.counters.misses += 1;
       return (None, false);
     };
