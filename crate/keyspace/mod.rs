@@ -255,7 +255,7 @@ impl Keyspace {
   /// Whether `e`'s TTL has passed at the command's time `now` (read from
   /// the clock here if it has not been yet and `e` has a TTL).
   fn has_expired(&self, e: &Entry, now: &mut Option<u64>) -> bool {
-    e.expires_at_ms != 0 && e.expires_at_ms <= *now.get_or_insert_with(|| self.clock.now_ms())
+    e.expires_at_ms != 0 && e.is_expired(*now.get_or_insert_with(|| self.clock.now_ms()))
   }
 
   /// Like [`Self::lookup_read`], without refreshing the LRU clock (Redis's
@@ -286,12 +286,12 @@ impl Keyspace {
     }
   }
 
-  /// A read of a string: `None` when the key is missing, `WRONGTYPE` when
-  /// it holds a collection.
-  fn read_string(&mut self, key: &str) -> LfResult<Option<&[u8]>> {
+  /// A read of a string: its entry, `None` when the key is missing,
+  /// `WRONGTYPE` when it holds a collection.
+  fn read_string(&mut self, key: &str) -> LfResult<Option<&Entry>> {
     match self.lookup_read(key) {
-      None => Ok(None),
-      Some(e) => e.string().map(Some).ok_or_else(errors::wrongtype),
+      Some(e) if e.kind() != Kind::String => Err(errors::wrongtype()),
+      found => Ok(found),
     }
   }
 

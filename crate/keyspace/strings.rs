@@ -13,10 +13,9 @@ use crate::error::LfResult;
 use crate::memory::{MAX_STRING_BYTES, STRING_BASE};
 use crate::value::{Kind, Value};
 
-use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax, wrongtype};
+use super::errors::{invalid_expire, not_an_integer, overflow, string_too_long, syntax};
 use super::lazy::Removal;
-use super::table::entry_memory;
-use super::table::{At, Entry, Incoming};
+use super::table::{entry_memory, At, Entry, Incoming};
 use super::Keyspace;
 
 /// SET's options, as Redis spells them.
@@ -143,21 +142,14 @@ impl Keyspace {
   /// give it a shared header, an allocation per value read that nothing
   /// accounts for.
   pub fn get(&mut self, key: &str) -> LfResult<Option<&[u8]>> {
-    self.read_string(key)
+    Ok(self.read_string(key)?.and_then(Entry::string))
   }
 
   /// GET with an owned reply, for a caller that must let go of the store
   /// before it uses the bytes (a shared keyspace's shard lock): a copy of a
   /// packed string, or a reference to a longer one's buffer.
   pub fn get_owned(&mut self, key: &str) -> LfResult<Option<Bytes>> {
-    Ok(self.lookup_read_string(key)?.map(owned))
-  }
-
-  fn lookup_read_string(&mut self, key: &str) -> LfResult<Option<&Entry>> {
-    match self.lookup_read(key) {
-      Some(e) if e.kind() != Kind::String => Err(wrongtype()),
-      found => Ok(found),
-    }
+    Ok(self.read_string(key)?.map(owned))
   }
 
   /// MGET: the string at each key, `None` for a missing key or one holding
@@ -244,7 +236,7 @@ impl Keyspace {
 
   /// STRLEN: the string's length in bytes, 0 when missing.
   pub fn strlen(&mut self, key: &str) -> LfResult<usize> {
-    Ok(self.read_string(key)?.map_or(0, <[u8]>::len))
+    Ok(self.read_string(key)?.and_then(Entry::string).map_or(0, <[u8]>::len))
   }
 
   /// INCRBY: adds `n` to the integer at `key` (0 when missing) and returns

@@ -2,8 +2,10 @@
 //!
 //! Open addressing with linear probing over slots that are each one word:
 //! a pointer to the entry with a tag byte in its top bits (7 bits of the
-//! key's hash, or empty, or a tombstone; see `slot`). An entry is one allocation holding its key (inline up to 22
-//! bytes), its value, its TTL and its LRU clock: no per-key side vectors.
+//! key's hash, or empty, or a tombstone; see `slot`). An entry is one
+//! 48-byte allocation holding its TTL, its LRU stamp and either its key and
+//! a short string value packed together, or its key and a pointer to the
+//! spilled value ([`Entry`]): no per-key side vectors.
 //!
 //! Why this shape:
 //! - No insert stalls while the table grows. A resize allocates the new
@@ -171,11 +173,7 @@ fn packs(key_len: usize, value_bytes: usize) -> bool {
 
 impl Entry {
   fn new(key: &str, value: Incoming<'_>, bytes: usize, expires_at_ms: u64, lru: u32) -> Entry {
-    let packed = match &value {
-      Incoming::Str(s) if packs(key.len(), bytes) => Some(pack(key, s, lru)),
-      Incoming::Value(Value::String(s)) if packs(key.len(), bytes) => Some(pack(key, s, lru)),
-      _ => None,
-    };
+    let packed = value.string().filter(|_| packs(key.len(), bytes)).map(|s| pack(key, s, lru));
     let body = packed.unwrap_or_else(|| Body::Spilled {
       lru,
       key: Key::from(key),
@@ -191,7 +189,7 @@ impl Entry {
   pub fn key(&self) -> &str {
     match &self.body {
       // Copied from a `&str` whole and never changed: always UTF-8.
-      Body::Packed { klen, buf, .. } => std::str::from_utf8(&buf[..*klen as usize]).expect("a key is UTF-8"),
+      Body::Packed { .. } => std::str::from_utf8(self.key_bytes()).expect("a key is UTF-8"),
       Body::Spilled { key, .. } => key.as_str(),
     }
   }
@@ -278,13 +276,11 @@ impl Entry {
       }
     }
     // Packed before and after: the new bytes overwrite the old in place.
-    if let (Body::Packed { klen, vlen, buf, .. }, Incoming::Str(new)) = (&mut self.body, &value) {
-      if packs(key_len, bytes) {
-        let k = usize::from(*klen);
-        let mut old = [0; PACKED];
-        old[..usize::from(*vlen)].copy_from_slice(&buf[k..k + usize::from(*vlen)]);
-        let taken = Taken::Packed { len: *vlen, buf: old };
-        buf[k..k + new.len()].copy_from_slice(new);
+    if let Some(new) = value.string().filter(|_| packs(key_len, bytes)) {
+      if let Some(old) = self.string().filter(|_| matches!(self.body, Body::Packed { .. })) {
+        let taken = Taken::packed(old);
+        let Body::Packed { vlen, buf, .. } = &mut self.body else { unreachable!("packed") };
+        buf[key_len..key_len + new.len()].copy_from_slice(new);
         *vlen = new.len() as u8;
         return taken;
       }
@@ -299,12 +295,7 @@ impl Entry {
 
   fn into_taken(self) -> Taken {
     match self.body {
-      Body::Packed { klen, vlen, buf, .. } => {
-        let mut value = [0; PACKED];
-        let (k, v) = (klen as usize, vlen as usize);
-        value[..v].copy_from_slice(&buf[k..k + v]);
-        Taken::Packed { len: vlen, buf: value }
-      }
+      Body::Packed { .. } => Taken::packed(self.string().expect("a packed string")),
       Body::Spilled { spill, .. } => Taken::Value(spill.value, spill.bytes),
     }
   }
@@ -328,6 +319,15 @@ pub enum Incoming<'a> {
 }
 
 impl Incoming<'_> {
+  /// The bytes of a string, whichever way it came.
+  fn string(&self) -> Option<&[u8]> {
+    match self {
+      Incoming::Str(s) => Some(s),
+      Incoming::Value(Value::String(s)) => Some(s),
+      Incoming::Value(_) => None,
+    }
+  }
+
   fn into_value(self) -> Value {
     match self {
       Incoming::Value(v) => v,
@@ -351,6 +351,13 @@ pub enum Taken {
 }
 
 impl Taken {
+  /// A copy of a packed string's bytes.
+  fn packed(s: &[u8]) -> Taken {
+    let mut buf = [0; PACKED];
+    buf[..s.len()].copy_from_slice(s);
+    Taken::Packed { len: s.len() as u8, buf }
+  }
+
   /// The value's estimate.
   pub fn bytes(&self) -> usize {
     match self {
@@ -791,13 +798,13 @@ impl Table {
   pub fn get_mut(&mut self, key: &str) -> Option<EntryMut<'_>> {
     self.rehash_step();
     let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
+    let clock = self.tick();
     let slot = match at {
       At::Cur(i) => &mut self.cur.slots[i],
       At::Old(i) => &mut self.old.as_mut().expect("resizing").slots[i],
     };
     let entry = slot.entry_mut().expect("a live slot");
-    self.clock = self.clock.wrapping_add(1);
-    Some(EntryMut { entry, clock: self.clock, used: &mut self.used, volatile_used: &mut self.volatile_used })
+    Some(EntryMut { entry, clock, used: &mut self.used, volatile_used: &mut self.volatile_used })
   }
 
   /// A present entry, marked as just used.
@@ -812,11 +819,10 @@ impl Table {
   }
 
   /// Adds what [`Self::remove`] took out, under a new key that is not
-  /// present, with its TTL and LRU stamp (RENAME). Returns its estimate.
-  pub fn insert_removed(&mut self, key: &str, removed: Removed) -> usize {
+  /// present, with its TTL and LRU stamp (RENAME).
+  pub fn insert_removed(&mut self, key: &str, removed: Removed) {
     let (value, bytes) = removed.taken.into_value();
     self.put_new(self.hash(key.as_bytes()), key, value.into(), bytes, removed.expires_at_ms, removed.lru);
-    bytes
   }
 
   /// [`Self::insert`] with the key's [`Self::hash_key`].
