@@ -122,13 +122,15 @@ impl<T: Clone> Registry<T> {
 }
 
 fn split(id: f64) -> Option<(usize, u64)> {
-  // Integral and in range; the round trip tests integrality without the
-  // call into libm that `fract` costs.
-  if !((1.0..9.0e15).contains(&id) && (id as u64) as f64 == id) {
-    return None;
-  }
-  let id = id as u64;
+  let id = integer_in(id, 9.0e15)?;
   Some(((id & ((1 << INDEX_BITS) - 1)) as usize, id >> INDEX_BITS))
+}
+
+/// `id` as an integer, if it is one from 1 to `max`. In range, a cast there
+/// and back is exact only for an integer (and, unlike `fract`, is not a call
+/// into libm on every call).
+fn integer_in(id: f64, max: f64) -> Option<u64> {
+  ((1.0..=max).contains(&id) && (id as u64) as f64 == id).then_some(id as u64)
 }
 
 /// A native value's contents and estimate, shared by its `NativeHandle` and
@@ -187,10 +189,6 @@ pub fn unregister(id: f64) {
   let _ = KEYSPACES.try_with(|r| r.borrow_mut().remove(id));
 }
 
-fn lookup(id: f64) -> Option<Entry> {
-  KEYSPACES.with(|r| r.borrow().get(id))
-}
-
 pub fn register_dropper(d: Arc<Dropper>) -> f64 {
   DROPPERS.with(|r| r.borrow_mut().insert(d))
 }
@@ -232,11 +230,9 @@ pub fn unregister_native(id: f64) {
   }
 }
 
-/// `id` as a table key, if it is a positive safe integer. In range, a cast
-/// there and back is exact only for an integer (and, unlike `fract`, is not
-/// a call into libm on every hand-over).
+/// `id` as a table key, if it is a positive safe integer.
 fn native_key(id: f64) -> Option<u64> {
-  ((1.0..=9_007_199_254_740_991.0).contains(&id) && (id as u64) as f64 == id).then_some(id as u64)
+  integer_in(id, 9_007_199_254_740_991.0)
 }
 
 fn closed() -> LfError {
@@ -540,6 +536,13 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
   })
 }
 
+/// A SET's value: a short string still on the stack, or any other value
+/// converted to bytes.
+enum SetValue<'a> {
+  Short(KeyText<'a>),
+  Converted(Bytes),
+}
+
 /// `ksSet(id, key, value)`: SET without options (the facade sends calls with
 /// options to `KeyspaceHandle.set`).
 unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
@@ -555,21 +558,19 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
     // on that). A short string stays in a stack buffer: when it packs, it
     // goes into its entry with no allocation of its own.
     let mut vstack = TextBuf::new();
-    let short = match read_string(env, value, &|| "value".into(), &mut vstack, true, false) {
-      Ok(Read::Text(text)) => Some(text),
-      Ok(Read::NotString | Read::Long) => None,
+    let value = match read_string(env, value, &|| "value".into(), &mut vstack, true, false) {
+      Ok(Read::Text(text)) => SetValue::Short(text),
+      Ok(Read::NotString | Read::Long) => {
+        let js = Js::new(&Env::from_raw(env));
+        SetValue::Converted(
+          Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?,
+        )
+      }
       Err(e) => return Err(lf(env, e)),
     };
-    let js = Js::new(&Env::from_raw(env));
-    let mut value: Option<Bytes> = match short {
-      Some(_) => None,
-      None => {
-        Some(Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?)
-      }
-    };
-    let mut store = |ks: &mut Keyspace| match &short {
-      Some(text) => ks.set_slice(key, text.bytes(), SetOptions::default()),
-      None => ks.set(key, value.take().expect("converted above"), SetOptions::default()),
+    let store = |ks: &mut Keyspace| match value {
+      SetValue::Short(text) => ks.set_slice(key, text.bytes(), SetOptions::default()),
+      SetValue::Converted(bytes) => ks.set(key, bytes, SetOptions::default()),
     };
     match entry {
       Entry::Own(cell) => {
@@ -596,11 +597,12 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
     const STACK_ARGS: usize = 128;
     let mut argc = STACK_ARGS;
     let mut stack_args = [ptr::null_mut(); STACK_ARGS];
+    let mut data = ptr::null_mut();
     // SAFETY: Node-API's arguments to this callback; `stack_args` has room
     // for `argc` values.
     check(
       unsafe {
-        sys::napi_get_cb_info(env, info, &mut argc, stack_args.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
+        sys::napi_get_cb_info(env, info, &mut argc, stack_args.as_mut_ptr(), ptr::null_mut(), &mut data)
       },
       "get_cb_info",
     )?;
@@ -628,7 +630,8 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
     let Some((&id, keys)) = argv.split_first() else {
       return Err(lf(env, closed()));
     };
-    let entry = lookup(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
+    let entry =
+      keyspaces(data).borrow().get(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
     // Every key's text in one buffer; `ends[i]` is where key i ends.
     let mut text = Vec::with_capacity(keys.len() * 16);
     let mut ends = Vec::with_capacity(keys.len());
@@ -884,7 +887,7 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
   let table = KEYSPACES.with(|r| ptr::from_ref(r).cast_mut().cast::<c_void>());
   let functions: [(&str, Callback, *mut c_void); 6] = [
     ("ksGet", ks_get, table),
-    ("ksMget", ks_mget, ptr::null_mut()),
+    ("ksMget", ks_mget, table),
     ("ksSet", ks_set, table),
     ("dropperDefer", dropper_defer, ptr::null_mut()),
     ("nativeRelease", native_release, ptr::null_mut()),
