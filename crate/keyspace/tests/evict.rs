@@ -19,6 +19,18 @@ fn limited(policy: Policy, entries: usize) -> Fixture {
   })
 }
 
+/// allkeys-lru over 100 kB that never waits for the drop thread.
+fn lru_without_waits() -> Fixture {
+  Fixture::with(Config {
+    max_memory: 100_000,
+    policy: Policy::AllKeysLru,
+    samples: 256,
+    evict_wait: Duration::ZERO,
+    oom_wait: Duration::ZERO,
+    ..Default::default()
+  })
+}
+
 fn set(f: &mut Fixture, key: &str) -> LfResult<bool> {
   f.ks.set(key, b("v"), SetOptions::default())
 }
@@ -295,14 +307,7 @@ fn with_nothing_left_to_evict_a_write_waits_for_pending_bytes() {
 
 #[test]
 fn a_slow_drop_thread_costs_extra_evictions_not_errors() {
-  let mut f = Fixture::with(Config {
-    max_memory: 100_000,
-    policy: Policy::AllKeysLru,
-    samples: 256,
-    evict_wait: Duration::ZERO,
-    oom_wait: Duration::ZERO,
-    ..Default::default()
-  });
+  let mut f = lru_without_waits();
   f.ks.rpush("big", many(1000)).unwrap();
   f.clock.advance(10);
   for i in 0..20 {
@@ -379,14 +384,7 @@ fn volatile_policies_refuse_a_write_the_keys_with_a_ttl_cannot_make_room_for() {
 
 #[test]
 fn a_write_that_needs_pending_bytes_freed_is_refused_without_evicting_if_they_stay() {
-  let mut f = Fixture::with(Config {
-    max_memory: 100_000,
-    policy: Policy::AllKeysLru,
-    samples: 256,
-    evict_wait: Duration::ZERO,
-    oom_wait: Duration::ZERO,
-    ..Default::default()
-  });
+  let mut f = lru_without_waits();
   f.ks.rpush("big", many(1000)).unwrap();
   for i in 0..5 {
     set(&mut f, &format!("k{i:02}")).unwrap();
