@@ -126,11 +126,13 @@ fn split(id: f64) -> Option<(usize, u64)> {
   Some(((id & ((1 << INDEX_BITS) - 1)) as usize, id >> INDEX_BITS))
 }
 
-/// `id` as an integer, if it is one from 1 to `max`. In range, a cast there
-/// and back is exact only for an integer (and, unlike `fract`, is not a call
-/// into libm on every call).
+/// `id` as an integer, if it is one from 1 to `max` (at most 2^53). In
+/// range, a cast there and back is exact only for an integer (and, unlike
+/// `fract`, is not a call into libm on every call); through `i64`, both
+/// casts are one instruction each on x86-64.
 fn integer_in(id: f64, max: f64) -> Option<u64> {
-  ((1.0..=max).contains(&id) && (id as u64) as f64 == id).then_some(id as u64)
+  let n = id as i64;
+  ((1.0..=max).contains(&id) && n as f64 == id).then_some(n as u64)
 }
 
 /// A native value's contents and estimate, shared by its `NativeHandle` and
@@ -340,6 +342,28 @@ fn read_key<'a>(
   }
 }
 
+/// Copies the leading ASCII units of `units` into `out` as bytes and returns
+/// how many it copied: eight at a time while it can (a test and a narrowing
+/// the compiler keeps in vector registers), then one by one. `out` has room
+/// for every unit ([`TextBuf`] holds three bytes a unit).
+fn narrow_ascii(units: &[u16], out: &mut [MaybeUninit<u8>]) -> usize {
+  let mut i = 0;
+  while let Some(chunk) = units.get(i..i + 8) {
+    if chunk.iter().fold(0, |any, &u| any | u) >= 0x80 {
+      break;
+    }
+    for (o, &u) in out[i..i + 8].iter_mut().zip(chunk) {
+      o.write(u as u8);
+    }
+    i += 8;
+  }
+  while let Some(&u) = units.get(i).filter(|&&u| u < 0x80) {
+    out[i].write(u as u8);
+    i += 1;
+  }
+  i
+}
+
 /// What [`read_string`] found.
 enum Read<'a> {
   Text(KeyText<'a>),
@@ -381,11 +405,8 @@ fn read_string<'a>(
     // it left room for its terminator).
     let units: &[u16] = unsafe { std::slice::from_raw_parts(stack.units.as_ptr().cast(), len) };
     let out = &mut stack.bytes;
-    // ASCII, the common case, unit by unit; the rest decoded.
-    let ascii = units.iter().position(|&u| u >= 0x80).unwrap_or(len);
-    for (o, &u) in out.iter_mut().zip(&units[..ascii]) {
-      o.write(u as u8);
-    }
+    // ASCII, the common case, first; the rest decoded.
+    let ascii = narrow_ascii(units, out);
     let mut n = ascii;
     for (at, c) in char::decode_utf16(units[ascii..].iter().copied()).scan(ascii, |at, c| {
       let here = *at;
@@ -951,5 +972,41 @@ mod id_hasher_tests {
     let tags: std::collections::HashSet<u64> =
       (0..16u64).map(|block| hash((block << 32) + 7) >> 57).collect();
     assert!(tags.len() >= 12, "{tags:?}");
+  }
+}
+
+#[cfg(test)]
+mod narrow_tests {
+  use std::mem::MaybeUninit;
+
+  use super::{integer_in, narrow_ascii};
+
+  #[test]
+  fn narrowing_stops_at_the_first_unit_past_ascii_wherever_it_is() {
+    for n in 0..40 {
+      let text: Vec<u16> = (0..n as u16).map(|i| u16::from(b'a') + i % 26).collect();
+      let mut out = [MaybeUninit::<u8>::uninit(); 120];
+      assert_eq!(narrow_ascii(&text, &mut out), n, "{n} ASCII units");
+      // SAFETY: the first `n` bytes were written.
+      let bytes: Vec<u8> = out[..n].iter().map(|b| unsafe { b.assume_init() }).collect();
+      assert_eq!(bytes, text.iter().map(|&u| u as u8).collect::<Vec<_>>());
+      for at in 0..n {
+        for odd in [0x80, 0xE9, 0x4E2D, 0xD800] {
+          let mut t = text.clone();
+          t[at] = odd;
+          assert_eq!(narrow_ascii(&t, &mut out), at, "{n} units, {odd:#x} at {at}");
+        }
+      }
+    }
+  }
+
+  #[test]
+  fn an_id_is_a_whole_number_in_range() {
+    assert_eq!(integer_in(1.0, 10.0), Some(1));
+    assert_eq!(integer_in(10.0, 10.0), Some(10));
+    assert_eq!(integer_in(9_007_199_254_740_991.0, 9_007_199_254_740_991.0), Some(9_007_199_254_740_991));
+    for bad in [0.0, -1.0, 1.5, 10.5, 11.0, f64::NAN, f64::INFINITY, -0.0, 1e300] {
+      assert_eq!(integer_in(bad, 10.0), None, "{bad}");
+    }
   }
 }
