@@ -185,6 +185,47 @@ test('mget answers null for missing keys and other kinds; Buffers with returnBuf
   t.deepEqual((kb as unknown as Keyspace<Buffer>).mget('b', 'x'), [Buffer.from([0xff, 0]), null])
 })
 
+test('mget finds keys of every shape as get does, and names a key with a lone surrogate', (t) => {
+  const { ks } = fresh({ hz: 0 })
+  // ASCII, accented (two UTF-8 bytes a char), CJK (three), astral (a
+  // surrogate pair, four), mixed, empty, just under the 127 units read on
+  // the stack (up to 360 bytes of UTF-8), and longer (read another way):
+  // each is stored by set and must be found by mget under exactly the same
+  // bytes.
+  const keys = [
+    'key:1',
+    'clé',
+    '键值',
+    '😀key',
+    'a😀é键b',
+    '',
+    'mid:' + 'z'.repeat(120),
+    'é'.repeat(126),
+    '键'.repeat(120),
+    'long:' + 'x'.repeat(200),
+    'mixé' + 'y'.repeat(150),
+  ]
+  keys.forEach((k, i) => ks.set(k, `v${i}`))
+  const asked = [...keys, 'cle', 'key:2', 'x'.repeat(205)]
+  t.deepEqual(
+    ks.mget(...asked),
+    asked.map((k) => ks.get(k)),
+  )
+  t.deepEqual(
+    ks.mget(...keys),
+    keys.map((_, i) => `v${i}`),
+  )
+  for (const at of [0, 3, 8, 11]) {
+    const bad = [...keys]
+    bad.splice(at, 0, 'ok\udc00')
+    t.throws(() => ks.mget(...bad), {
+      instanceOf: TypeError,
+      message: new RegExp(`^keys\\[${at}\\] is a string with a lone surrogate at index 2`),
+    })
+  }
+  t.is(ks.size, keys.length, 'a refused mget changed nothing')
+})
+
 test('mget replies in a plain array, short or long, and a long one never overflows the stack', (t) => {
   const { ks } = fresh({ hz: 0 })
   ks.set('a', '1')

@@ -364,6 +364,36 @@ fn narrow_ascii(units: &[u16], out: &mut [MaybeUninit<u8>]) -> usize {
   i
 }
 
+/// Encodes `units` (a string's UTF-16) as UTF-8 into `out`, which has room
+/// for three bytes a unit, and returns how many bytes it wrote: ASCII first,
+/// eight units at a time, the rest decoded. A lone surrogate is refused with
+/// the `TypeError` of [`not_well_formed`], naming the argument and where.
+///
+/// Guarantee: on success the first returned-count bytes of `out` are
+/// written, and are valid UTF-8.
+fn encode_units(
+  units: &[u16],
+  out: &mut [MaybeUninit<u8>],
+  name: &dyn Fn() -> String,
+  bytes_allowed: bool,
+) -> Result<usize, LfError> {
+  let ascii = narrow_ascii(units, out);
+  let mut n = ascii;
+  for (at, c) in char::decode_utf16(units[ascii..].iter().copied()).scan(ascii, |at, c| {
+    let here = *at;
+    *at += c.as_ref().map_or(1, |c| c.len_utf16());
+    Some((here, c))
+  }) {
+    let Ok(c) = c else { return Err(not_well_formed(&name(), at, bytes_allowed)) };
+    let mut utf8 = [0u8; 4];
+    for &b in c.encode_utf8(&mut utf8).as_bytes() {
+      out[n].write(b);
+      n += 1;
+    }
+  }
+  Ok(n)
+}
+
 /// What [`read_string`] found.
 enum Read<'a> {
   Text(KeyText<'a>),
@@ -404,27 +434,11 @@ fn read_string<'a>(
     // SAFETY: Node-API wrote the first `len` units (the string is whole:
     // it left room for its terminator).
     let units: &[u16] = unsafe { std::slice::from_raw_parts(stack.units.as_ptr().cast(), len) };
-    let out = &mut stack.bytes;
-    // ASCII, the common case, first; the rest decoded.
-    let ascii = narrow_ascii(units, out);
-    let mut n = ascii;
-    for (at, c) in char::decode_utf16(units[ascii..].iter().copied()).scan(ascii, |at, c| {
-      let here = *at;
-      *at += c.as_ref().map_or(1, |c| c.len_utf16());
-      Some((here, c))
-    }) {
-      let Ok(c) = c else { return Err(not_well_formed(&name(), at, bytes_allowed)) };
-      let mut utf8 = [0u8; 4];
-      for &b in c.encode_utf8(&mut utf8).as_bytes() {
-        out[n].write(b);
-        n += 1;
-      }
-    }
-    // SAFETY: the first `n` bytes were written just above, each char's
-    // whole UTF-8 encoding (`char::encode_utf8`, or an ASCII unit as is), so
-    // they are initialised and valid UTF-8.
-    let text =
-      unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), n)) };
+    let n = encode_units(units, &mut stack.bytes, name, bytes_allowed)?;
+    // SAFETY: `encode_units` wrote the first `n` bytes, valid UTF-8.
+    let text = unsafe {
+      std::str::from_utf8_unchecked(std::slice::from_raw_parts(stack.bytes.as_ptr().cast::<u8>(), n))
+    };
     return Ok(Read::Text(KeyText::Borrowed(text)));
   }
   if !heap {
@@ -611,6 +625,56 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
   })
 }
 
+/// Reads MGET's keys as UTF-8 into one buffer; the second vector says where
+/// each key ends. All the keys' UTF-16 is copied out first and encoded after:
+/// encoding a string right after V8 has written it made the CPU wait for
+/// those writes on every key (a wide load of many narrow stores), about 8%
+/// of an MGET. A key that is not a string, or too long for the stack
+/// buffer, is read by [`read_key`] instead, which also names a bad one.
+fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, Vec<usize>), LfError> {
+  let mut units: Vec<u16> = Vec::with_capacity(keys.len() * 16 + STACK_UNITS);
+  let mut spans = Vec::with_capacity(keys.len());
+  for &key in keys {
+    units.reserve(STACK_UNITS);
+    let start = units.len();
+    let mut len = 0usize;
+    // SAFETY: `env` and `key` belong to the running callback; the vector has
+    // room for `STACK_UNITS` more units past `start` (reserved above), and
+    // V8 writes at most that many. No JavaScript runs meanwhile.
+    let status = unsafe {
+      sys::napi_get_value_string_utf16(env, key, units.as_mut_ptr().add(start).cast(), STACK_UNITS, &mut len)
+    };
+    if status == sys::Status::napi_ok && len + 1 < STACK_UNITS {
+      // SAFETY: V8 wrote the first `len` units past `start` (the string is
+      // whole: it left room for its terminator), within the reservation.
+      unsafe { units.set_len(start + len) };
+      spans.push(Some(start..start + len));
+    } else {
+      spans.push(None);
+    }
+  }
+  let mut text: Vec<u8> = Vec::with_capacity(units.len() + 16);
+  let mut ends = Vec::with_capacity(keys.len());
+  let mut stack = TextBuf::new();
+  for (i, (span, &key)) in spans.into_iter().zip(keys).enumerate() {
+    let name = || format!("keys[{i}]");
+    match span {
+      Some(span) => {
+        let units = &units[span];
+        text.reserve(3 * units.len());
+        let at = text.len();
+        let n = encode_units(units, text.spare_capacity_mut(), &name, false)?;
+        // SAFETY: `encode_units` wrote the first `n` bytes of the spare
+        // capacity (room for three bytes a unit was reserved above).
+        unsafe { text.set_len(at + n) };
+      }
+      None => text.extend_from_slice(read_key(env, Handle::from_raw(key), &name, &mut stack)?.bytes()),
+    }
+    ends.push(text.len());
+  }
+  Ok((text, ends))
+}
+
 /// `ksMget(id, ...keys)`: MGET; the keys come as arguments, so reading them
 /// takes no call per key beyond copying its text.
 unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
@@ -654,15 +718,7 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
     let entry =
       keyspaces(data).borrow().get(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
     // Every key's text in one buffer; `ends[i]` is where key i ends.
-    let mut text = Vec::with_capacity(keys.len() * 16);
-    let mut ends = Vec::with_capacity(keys.len());
-    let mut stack = TextBuf::new();
-    for (i, &key) in keys.iter().enumerate() {
-      let key =
-        read_key(env, Handle::from_raw(key), &|| format!("keys[{i}]"), &mut stack).map_err(|e| lf(env, e))?;
-      text.extend_from_slice(key.bytes());
-      ends.push(text.len());
-    }
+    let (text, ends) = read_keys(env, keys).map_err(|e| lf(env, e))?;
     let text =
       std::str::from_utf8(&text).map_err(|_| lf(env, LfError::Type("keys are not valid text".into())))?;
     let mut start = 0;
