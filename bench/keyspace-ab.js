@@ -1,0 +1,122 @@
+// Two builds of the addon, side by side in one process: is a change to the
+// hot path faster? On a shared machine two processes differ by more than
+// most changes do, so this loads both `.node` files at once (each has its
+// own allocator and thread-local tables) and times their get, set and mget
+// in interleaved rounds, next to lru-cache's get.
+//
+//   cp lazyfree.linux-x64-gnu.node /tmp/before.node   # then change, rebuild
+//   node bench/keyspace-ab.js /tmp/before.node lazyfree.linux-x64-gnu.node [keys=100000]
+//
+// Run it twice, swapping the two paths: the first build loaded sometimes
+// fares differently. Each case prints its best round (the least disturbed);
+// the ratios are B ÷ A.
+'use strict'
+
+const { resolve } = require('node:path')
+const { lruCache } = require('./keyspace-lib')
+
+const [a, b, keysArg] = process.argv.slice(2)
+if (!a || !b) {
+  console.error('usage: node bench/keyspace-ab.js <a.node> <b.node> [keys]')
+  process.exit(2)
+}
+const KEYS = Number(keysArg ?? 100_000)
+const CALLS = 1_000_000
+const ROUNDS = 9
+const BATCH = 100
+
+const order = Array.from({ length: KEYS }, (_, i) => (i * 7919) % KEYS)
+const keys = order.map((i) => `key:${i}`)
+const values = order.map((i) => `value:${i}`)
+const batches = []
+for (let i = 0; i + BATCH <= KEYS; i += BATCH) batches.push(keys.slice(i, i + BATCH))
+
+// Each loop is compiled on its own, so no two cases share inline caches.
+const own = (names, args, body) => new Function(...names, `return (n) => {\n${body}\n}`)(...args)
+const config = {
+  maxMemory: 0,
+  policy: 'noeviction',
+  eviction: true,
+  expire: true,
+  serverDel: true,
+  userDel: false,
+  userFlush: false,
+  returnBuffers: false,
+}
+
+const cases = []
+const keep = []
+for (const [label, path] of [
+  ['A', a],
+  ['B', b],
+]) {
+  const addon = require(resolve(path))
+  const dropper = new addon.DropperHandle(4096, 64, 'ab')
+  const handle = new addon.KeyspaceHandle(config, dropper)
+  keep.push(dropper, handle)
+  const id = handle.id
+  for (let i = 0; i < KEYS; i++) addon.ksSet(id, keys[i], values[i])
+  const names = ['call', 'id', 'keys', 'values', 'batches', 'KEYS']
+  const args = [addon.ksGet, id, keys, values, batches, KEYS]
+  cases.push({
+    name: `get ${label}`,
+    per: 1,
+    loop: own(
+      names,
+      args,
+      'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { if (call(id, keys[j]) !== null) s++; if (++j === KEYS) j = 0 }\nreturn s',
+    ),
+  })
+  args[0] = addon.ksSet
+  cases.push({
+    name: `set ${label}`,
+    per: 1,
+    loop: own(
+      names,
+      args,
+      'let j = 0\nfor (let i = 0; i < n; i++) { call(id, keys[j], values[j]); if (++j === KEYS) j = 0 }\nreturn 0',
+    ),
+  })
+  args[0] = addon.ksMget
+  cases.push({
+    name: `mget ${label}`,
+    per: BATCH,
+    loop: own(
+      names,
+      args,
+      'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { s += call(id, ...batches[j]).length; if (++j === batches.length) j = 0 }\nreturn s',
+    ),
+  })
+}
+const LRU = lruCache()
+if (LRU) {
+  const lru = new LRU({ max: KEYS * 2 })
+  for (let i = 0; i < KEYS; i++) lru.set(keys[i], values[i])
+  cases.push({
+    name: 'lru-cache get',
+    per: 1,
+    loop: own(
+      ['lru', 'keys', 'KEYS'],
+      [lru, keys, KEYS],
+      'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { if (lru.get(keys[j]) !== undefined) s++; if (++j === KEYS) j = 0 }\nreturn s',
+    ),
+  })
+}
+
+let drained = 0
+const time = (c) => {
+  const n = Math.floor(CALLS / c.per)
+  const t0 = process.hrtime.bigint()
+  drained += c.loop(n) | 0
+  return Number(process.hrtime.bigint() - t0) / n / c.per
+}
+for (const c of cases) c.loop(Math.floor(CALLS / 5 / c.per))
+const best = new Map(cases.map((c) => [c.name, Infinity]))
+for (let r = 0; r < ROUNDS; r++) for (const c of cases) best.set(c.name, Math.min(best.get(c.name), time(c)))
+
+const ns = (name) => best.get(name)
+console.log([...best].map(([name, v]) => `${name} ${v.toFixed(0)} ns`).join(' · '))
+console.log(
+  ['get', 'set', 'mget'].map((op) => `${op} B÷A ${(ns(`${op} B`) / ns(`${op} A`)).toFixed(3)}`).join(' · ') +
+    ` (${keep.length / 2} builds, ${KEYS.toLocaleString('en-US')} keys, best of ${ROUNDS} rounds; drained ${drained > 0})`,
+)
