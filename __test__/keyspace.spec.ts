@@ -312,7 +312,7 @@ test('scan walks every key once when nothing changes, about count slots per call
   const { seen, calls } = walk({ count: 8 })
   t.deepEqual(seen.sort(), ks.keys().sort())
   t.is(new Set(seen).size, 96)
-  // A call covers 8 slots of a table between 3/8 and 3/4 full: 96 keys take
+  // A call covers 8 slots of a table between 2/5 and 4/5 full: 96 keys take
   // 128 to 256 slots, so 16 to 32 calls.
   t.true(calls >= 16 && calls <= 32, `${calls} calls`)
   // Defaults: count 10.

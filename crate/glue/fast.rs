@@ -131,6 +131,8 @@ fn split(id: f64) -> Option<(usize, u64)> {
 /// `fract`, is not a call into libm on every call); through `i64`, both
 /// casts are one instruction each on x86-64.
 fn integer_in(id: f64, max: f64) -> Option<u64> {
+  // Beyond 2^63 the cast would saturate and pass a non-integer.
+  debug_assert!(max <= 9_007_199_254_740_992.0, "an id's bound is at most 2^53");
   let n = id as i64;
   ((1.0..=max).contains(&id) && n as f64 == id).then_some(n as u64)
 }
@@ -629,8 +631,9 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
 /// each key ends. All the keys' UTF-16 is copied out first and encoded after:
 /// encoding a string right after V8 has written it made the CPU wait for
 /// those writes on every key (a wide load of many narrow stores), about 8%
-/// of an MGET. A key that is not a string, or too long for the stack
-/// buffer, is read by [`read_key`] instead, which also names a bad one.
+/// of an MGET. A key that is not a string, or of [`STACK_UNITS`] − 1 units
+/// or more, is read again by [`read_key`] instead, which also names a bad
+/// one.
 fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, Vec<usize>), LfError> {
   let mut units: Vec<u16> = Vec::with_capacity(keys.len() * 16 + STACK_UNITS);
   let mut spans = Vec::with_capacity(keys.len());
