@@ -44,6 +44,28 @@ const config = {
   returnBuffers: false,
 }
 
+/** Each timed operation of an addon: [name, function, keys per call, loop body]. */
+const LOOPS = (addon) => [
+  [
+    'get',
+    addon.ksGet,
+    1,
+    'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { if (call(id, keys[j]) !== null) s++; if (++j === KEYS) j = 0 }\nreturn s',
+  ],
+  [
+    'set',
+    addon.ksSet,
+    1,
+    'let j = 0\nfor (let i = 0; i < n; i++) { call(id, keys[j], values[j]); if (++j === KEYS) j = 0 }\nreturn 0',
+  ],
+  [
+    'mget',
+    addon.ksMget,
+    BATCH,
+    'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { s += call(id, ...batches[j]).length; if (++j === batches.length) j = 0 }\nreturn s',
+  ],
+]
+
 const cases = []
 const keep = []
 for (const [label, path] of [
@@ -57,36 +79,10 @@ for (const [label, path] of [
   const id = handle.id
   for (let i = 0; i < KEYS; i++) addon.ksSet(id, keys[i], values[i])
   const names = ['call', 'id', 'keys', 'values', 'batches', 'KEYS']
-  const args = [addon.ksGet, id, keys, values, batches, KEYS]
-  cases.push({
-    name: `get ${label}`,
-    per: 1,
-    loop: own(
-      names,
-      args,
-      'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { if (call(id, keys[j]) !== null) s++; if (++j === KEYS) j = 0 }\nreturn s',
-    ),
-  })
-  args[0] = addon.ksSet
-  cases.push({
-    name: `set ${label}`,
-    per: 1,
-    loop: own(
-      names,
-      args,
-      'let j = 0\nfor (let i = 0; i < n; i++) { call(id, keys[j], values[j]); if (++j === KEYS) j = 0 }\nreturn 0',
-    ),
-  })
-  args[0] = addon.ksMget
-  cases.push({
-    name: `mget ${label}`,
-    per: BATCH,
-    loop: own(
-      names,
-      args,
-      'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { s += call(id, ...batches[j]).length; if (++j === batches.length) j = 0 }\nreturn s',
-    ),
-  })
+  for (const [op, call, per, body] of LOOPS(addon)) {
+    const loop = own(names, [call, id, keys, values, batches, KEYS], body)
+    cases.push({ name: `${op} ${label}`, per, loop })
+  }
 }
 const LRU = lruCache()
 if (LRU) {
