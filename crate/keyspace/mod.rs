@@ -299,17 +299,13 @@ impl Keyspace {
   /// statistics, as Redis's `lookupKeyWrite`.
   fn lookup_write(&mut self, key: &str, now: u64) -> Option<&Entry> {
     let hash = self.table.hash_key(key);
-    self.lookup_write_hashed(hash, key, &mut Some(now))
-  }
-
-  /// [`Self::lookup_write`] with the key's hash (`Table::hash_key`); the
-  /// command's time `now` as in [`Self::lookup_read_hashed`].
-  fn lookup_write_hashed(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> Option<&Entry> {
-    let at = self.lookup_write_at(hash, key, now)?;
+    let at = self.lookup_write_at(hash, key, &mut Some(now))?;
     Some(self.table.entry(at))
   }
 
-  /// [`Self::lookup_write_hashed`] that says where the live entry is.
+  /// [`Self::lookup_write`] with the key's hash (`Table::hash_key`) that
+  /// says where the live entry is; the command's time `now` as in
+  /// [`Self::lookup_read_hashed`].
   fn lookup_write_at(&mut self, hash: u64, key: &str, now: &mut Option<u64>) -> Option<At> {
     let at = self.table.find(hash, key)?;
     if self.has_expired(self.table.entry(at), now) {

@@ -485,6 +485,12 @@ impl Slots {
     self.cap
   }
 
+  /// Whether one more entry keeps the table at most 4/5 full, tombstones
+  /// counted (the table grows past that; a table never used has no room).
+  fn has_room(&self) -> bool {
+    self.cap != 0 && (self.live + self.tombs + 1) * 5 <= self.cap * 4
+  }
+
   /// The tag of slot `i`; a slot cut off by a resize reads as empty.
   fn tag(&self, i: usize) -> u8 {
     self.slots.get(i).map_or(EMPTY, Slot::tag)
@@ -645,7 +651,8 @@ impl Table {
     self.old.as_ref().and_then(|o| o.find(hash, key)).map(At::Old)
   }
 
-  fn at(&self, at: At) -> &Entry {
+  /// The entry [`Self::find`] found, if the table has not changed since.
+  pub fn entry(&self, at: At) -> &Entry {
     let slots = match at {
       At::Cur(i) => &self.cur.slots[i],
       At::Old(i) => &self.old.as_ref().expect("resizing").slots[i],
@@ -666,11 +673,6 @@ impl Table {
   /// decides what to do with it probes once.
   pub fn find(&self, hash: u64, key: &str) -> Option<At> {
     self.locate(hash, key.as_bytes())
-  }
-
-  /// The entry [`Self::find`] found, if the table has not changed since.
-  pub fn entry(&self, at: At) -> &Entry {
-    self.at(at)
   }
 
   /// Brings the slots and entries that lookups of these hashes will read
@@ -705,26 +707,15 @@ impl Table {
   }
 
   pub fn get(&self, key: &str) -> Option<&Entry> {
-    self.get_hashed(self.hash_key(key), key)
+    let at = self.locate(self.hash(key.as_bytes()), key.as_bytes())?;
+    Some(self.entry(at))
   }
 
   /// The hash this table files `key` under: a command that looks a key up
-  /// several times computes it once and passes it to the `_hashed` methods.
+  /// several times computes it once and passes it to the methods that take
+  /// a hash (`find`, `find_touch`, `warm`, `insert_hashed`).
   pub fn hash_key(&self, key: &str) -> u64 {
     self.hash(key.as_bytes())
-  }
-
-  /// [`Self::get`] with the key's [`Self::hash_key`].
-  pub fn get_hashed(&self, hash: u64, key: &str) -> Option<&Entry> {
-    let at = self.locate(hash, key.as_bytes())?;
-    Some(self.at(at))
-  }
-
-  /// [`Self::touch`] with the key's [`Self::hash_key`].
-  pub fn touch_hashed(&mut self, hash: u64, key: &str) -> Option<&Entry> {
-    self.rehash_step();
-    let at = self.find_touch(hash, key)?;
-    Some(self.at(at))
   }
 
   /// Moves part of a running resize along ([`REHASH_STEP`] slots): reads
@@ -828,7 +819,9 @@ impl Table {
 
   /// A present entry, marked as just used.
   pub fn touch(&mut self, key: &str) -> Option<&Entry> {
-    self.touch_hashed(self.hash(key.as_bytes()), key)
+    self.rehash_step();
+    let at = self.find_touch(self.hash(key.as_bytes()), key)?;
+    Some(self.entry(at))
   }
 
   /// Adds a key that is not present, as just used.
@@ -917,15 +910,14 @@ impl Table {
   /// where one is still running then (not reached with `REHASH_STEP` moves
   /// per call, since a resize starts with the new table at most half full).
   fn make_room(&mut self) {
-    let cap = self.cur.cap();
-    if cap != 0 && (self.cur.live + self.cur.tombs + 1) * 5 <= cap * 4 {
+    if self.cur.has_room() {
       return;
     }
     if self.old.is_some() {
       while self.old.is_some() {
         self.rehash_step();
       }
-      if (self.cur.live + self.cur.tombs + 1) * 5 <= self.cur.cap() * 4 {
+      if self.cur.has_room() {
         return;
       }
     }
@@ -1164,7 +1156,7 @@ impl Table {
           let h = self.hash(e.key_bytes());
           assert_eq!(slots.tag(i), tag_of(h), "tag of {}", e.key());
           assert!(seen.insert(e.key().to_string()), "{} stored twice", e.key());
-          assert_eq!(self.locate(h, e.key_bytes()).map(|a| self.at(a).key()), Some(e.key()));
+          assert_eq!(self.locate(h, e.key_bytes()).map(|a| self.entry(a).key()), Some(e.key()));
           let packed = matches!(e.body, Body::Packed { .. });
           assert_eq!(
             packed,
