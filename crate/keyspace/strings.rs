@@ -263,15 +263,8 @@ impl Keyspace {
     accept(result)?;
     let text = Bytes::from(result.to_string());
     match current {
-      Some((_, old_len)) => {
-        let bytes = string_bytes(text.len());
-        let before = entry_memory(key.len(), string_bytes(old_len));
-        self.reserve(entry_memory(key.len(), bytes).saturating_sub(before), &[key])?;
-        let old = self.table.replace(key, Value::String(text), bytes).expect("present");
-        self.table.touch(key);
-        // An integer's text is short: freeing it inline is what Redis does.
-        drop(old);
-      }
+      // An integer's text is short: freeing it inline is what Redis does.
+      Some((_, old_len)) => self.rewrite_string(key, old_len, text)?,
       None => {
         let bytes = string_bytes(text.len());
         self.reserve(entry_memory(key.len(), bytes), &[key])?;
@@ -279,6 +272,19 @@ impl Keyspace {
       }
     }
     Ok(result)
+  }
+
+  /// Replaces the string of `old_len` bytes at the present key `key` with
+  /// `text`, after reserving what it costs beyond the old one, and marks the
+  /// key as just used; the old string is short (packed, or an integer's
+  /// text) and freed here, inline.
+  fn rewrite_string(&mut self, key: &str, old_len: usize, text: Bytes) -> LfResult<()> {
+    let bytes = string_bytes(text.len());
+    let before = entry_memory(key.len(), string_bytes(old_len));
+    self.reserve(entry_memory(key.len(), bytes).saturating_sub(before), &[key])?;
+    drop(self.table.replace(key, Value::String(text), bytes).expect("present"));
+    self.table.touch(key);
+    Ok(())
   }
 
   /// APPEND: appends to the string at `key` (creating it) and returns the
@@ -297,14 +303,10 @@ impl Keyspace {
     match old_len {
       Some(len) if !spilled => {
         // A packed string: the result is written anew, packed or not.
-        let bytes = string_bytes(new_len);
-        let before = entry_memory(key.len(), string_bytes(len));
-        self.reserve(entry_memory(key.len(), bytes).saturating_sub(before), &[key])?;
         let mut text = Vec::with_capacity(new_len);
         text.extend_from_slice(self.table.get(key).and_then(Entry::string).expect("present"));
         text.extend_from_slice(tail);
-        drop(self.table.replace(key, Value::String(Bytes::from(text)), bytes));
-        self.table.touch(key);
+        self.rewrite_string(key, len, Bytes::from(text))?;
       }
       Some(_) => {
         // A spilled string only grows here, so it stays spilled.
