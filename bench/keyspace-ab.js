@@ -13,7 +13,8 @@
 'use strict'
 
 const { resolve } = require('node:path')
-const { lruCache } = require('./keyspace-lib')
+// Each loop is compiled on its own (`ownLoop`), so no two cases share inline caches.
+const { lruCache, ownLoop } = require('./keyspace-lib')
 
 const [a, b, keysArg] = process.argv.slice(2)
 if (!a || !b) {
@@ -31,8 +32,6 @@ const values = order.map((i) => `value:${i}`)
 const batches = []
 for (let i = 0; i + BATCH <= KEYS; i += BATCH) batches.push(keys.slice(i, i + BATCH))
 
-// Each loop is compiled on its own, so no two cases share inline caches.
-const own = (names, args, body) => new Function(...names, `return (n) => {\n${body}\n}`)(...args)
 const config = {
   maxMemory: 0,
   policy: 'noeviction',
@@ -80,7 +79,7 @@ for (const [label, path] of [
   for (let i = 0; i < KEYS; i++) addon.ksSet(id, keys[i], values[i])
   const names = ['call', 'id', 'keys', 'values', 'batches', 'KEYS']
   for (const [op, call, per, body] of LOOPS(addon)) {
-    const loop = own(names, [call, id, keys, values, batches, KEYS], body)
+    const loop = ownLoop(names, [call, id, keys, values, batches, KEYS], body)
     cases.push({ name: `${op} ${label}`, per, loop })
   }
 }
@@ -91,7 +90,7 @@ if (LRU) {
   cases.push({
     name: 'lru-cache get',
     per: 1,
-    loop: own(
+    loop: ownLoop(
       ['lru', 'keys', 'KEYS'],
       [lru, keys, KEYS],
       'let j = 0, s = 0\nfor (let i = 0; i < n; i++) { if (lru.get(keys[j]) !== undefined) s++; if (++j === KEYS) j = 0 }\nreturn s',

@@ -18,7 +18,7 @@
 
 const { writeFileSync, mkdirSync } = require('node:fs')
 const { join } = require('node:path')
-const { lazyfree, lruCache, startRedis, printTable, machine, gc } = require('./keyspace-lib')
+const { lazyfree, lruCache, startRedis, printTable, machine, gc, ownLoop } = require('./keyspace-lib')
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const quick = process.argv.includes('--quick')
@@ -83,13 +83,8 @@ function main() {
     lru?.set(keys[i], values[i])
     ks.set(keys[i], values[i])
   }
-  // Each store gets loops of its own, compiled from source apiece: loops
-  // made by one closure would share their inline caches, so every store
-  // would be timed at a call site that had seen all three (polymorphic),
-  // which slows Map and lru-cache more than the native call. A program's
-  // cache call site usually sees one store, as these do.
-  const own = (body, store) =>
-    new Function('store', 'keys', 'values', 'KEYS', `return (n) => {\n${body}\n}`)(store, keys, values, KEYS)
+  // Each store gets loops of its own (see `ownLoop`).
+  const own = (body, store) => ownLoop(['store', 'keys', 'values', 'KEYS'], [store, keys, values, KEYS], body)
   const getLoop = (store) =>
     own(
       `let j = 0, s = 0
