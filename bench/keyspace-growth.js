@@ -10,20 +10,50 @@
 // A Map grown the same way is timed too, for scale. Keys `key:i` →
 // `value:i`. At 10M keys the keyspace needs several GB of memory: --quick
 // grows to 1M.
+//
+// A long call is not always the store's: V8 collects the loop's garbage
+// (the key and value strings) inside whichever call allocates when the young
+// generation is full, and the host may deschedule the thread. Every call
+// over LONG_MS is kept with its start, and matched afterwards against V8's
+// GC events (`perf_hooks`): the table lists the longest calls and says which
+// had a collection inside, and the goal is judged on the longest call with
+// none. Calls the host stretched are not told apart: they count against the
+// store.
 'use strict'
 
 const { writeFileSync, mkdirSync } = require('node:fs')
 const { join } = require('node:path')
+const { PerformanceObserver, performance } = require('node:perf_hooks')
 const { lazyfree, printTable, machine, gc } = require('./keyspace-lib')
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const quick = process.argv.includes('--quick')
 const N = Number(args[0] ?? (quick ? 1_000_000 : 10_000_000))
 const TOP = 5
+/** Calls longer than this (ms) are kept and told apart. */
+const LONG_MS = 0.5
 
-/** Grows a store with `set(i)`; returns the worst calls and a histogram. */
+/** V8's collections while the bench runs: [start ms, end ms], on `performance.now()`'s clock. */
+const collections = []
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) collections.push([e.startTime, e.startTime + e.duration])
+}).observe({ entryTypes: ['gc'] })
+
+/** How long collections ran inside the call [start, start + ms], in ms. */
+function gcIn(start, ms) {
+  let sum = 0
+  for (const [s, e] of collections) sum += Math.max(0, Math.min(e, start + ms) - Math.max(s, start))
+  return sum
+}
+
+/**
+ * Grows a store with `set(i)`; returns its calls over `LONG_MS` (each with its
+ * start on `performance.now()`'s clock) and a histogram. Timed with
+ * `hrtime.bigint()`, whose origin is `performance.now()`'s shifted.
+ */
 function grow(set) {
-  const worst = [] // [ns, i], longest first, TOP of them
+  const origin = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6))
+  const long = [] // [ms, i, start ms]
   let over1ms = 0
   let over5ms = 0
   let total = 0n
@@ -33,44 +63,81 @@ function grow(set) {
     const dt = process.hrtime.bigint() - t0
     total += dt
     const ns = Number(dt)
-    if (ns > 1e6) over1ms++
-    if (ns > 5e6) over5ms++
-    if (worst.length < TOP || ns > worst[worst.length - 1][0]) {
-      worst.push([ns, i])
-      worst.sort((a, b) => b[0] - a[0])
-      if (worst.length > TOP) worst.pop()
+    if (ns > LONG_MS * 1e6) {
+      long.push([ns / 1e6, i, Number(t0 - origin) / 1e6])
+      if (ns > 1e6) over1ms++
+      if (ns > 5e6) over5ms++
     }
   }
-  return { maxMs: worst[0][0] / 1e6, worst, over1ms, over5ms, meanNs: Number(total) / N }
+  return { long, over1ms, over5ms, meanNs: Number(total) / N }
 }
 
-function main() {
+/** A longest call in ms, or under the bound if no call was kept. */
+const ms = (v) => (v === null ? `< ${LONG_MS}` : v.toFixed(2))
+
+/** `grow`'s calls told apart once V8 has reported its collections. */
+function summarize({ long, over1ms, over5ms, meanNs }) {
+  const calls = long
+    .map(([ms, i, start]) => ({ ms, at: i, gcMs: gcIn(start, ms) }))
+    .map((c) => ({ ...c, gc: c.gcMs > 0 }))
+    .sort((a, b) => b.ms - a.ms)
+  const withoutGc = calls.filter((c) => !c.gc)
+  return {
+    // `null`: no call over LONG_MS.
+    maxMs: calls[0]?.ms ?? null,
+    maxWithoutGcMs: withoutGc[0]?.ms ?? null,
+    worst: calls.slice(0, TOP),
+    over1ms,
+    over1msWithGc: calls.filter((c) => c.ms > 1 && c.gc).length,
+    over5ms,
+    meanNs,
+  }
+}
+
+async function main() {
   const { Keyspace } = lazyfree()
   console.log(`# Growth stalls (${machine()})\n`)
   console.log(`${N.toLocaleString('en-US')} set() calls into an empty store, each timed alone.\n`)
-  const results = {}
   gc()
   const ks = new Keyspace({ hz: 0 })
   const rss0 = process.memoryUsage().rss
-  results.keyspace = grow((i) => ks.set(`key:${i}`, `value:${i}`))
-  results.keyspace.rssGrowthPerKey = (process.memoryUsage().rss - rss0) / N
+  const grown = { keyspace: grow((i) => ks.set(`key:${i}`, `value:${i}`)) }
+  const rssGrowthPerKey = (process.memoryUsage().rss - rss0) / N
   ks.close()
   gc()
   const map = new Map()
-  results.map = grow((i) => map.set(`key:${i}`, `value:${i}`))
+  grown.map = grow((i) => map.set(`key:${i}`, `value:${i}`))
   map.clear()
+  // V8 reports its collections from a task of its own: let it run.
+  await new Promise((done) => setTimeout(done, 100))
+  const results = { keyspace: { ...summarize(grown.keyspace), rssGrowthPerKey }, map: summarize(grown.map) }
   const rows = Object.entries(results).map(([name, r]) => [
     name === 'keyspace' ? 'Keyspace set' : 'Map set',
-    r.maxMs.toFixed(2),
-    r.worst.map(([ns, i]) => `${(ns / 1e6).toFixed(1)} ms @ ${i.toLocaleString('en-US')}`).join(', '),
-    String(r.over1ms),
+    ms(r.maxMs),
+    ms(r.maxWithoutGcMs),
+    r.worst
+      .map((c) => `${c.ms.toFixed(1)} ms @ ${c.at.toLocaleString('en-US')}${c.gc ? ` (GC ${c.gcMs.toFixed(1)})` : ''}`)
+      .join(', '),
+    `${r.over1ms} (${r.over1msWithGc} GC)`,
     String(r.over5ms),
     r.meanNs.toFixed(0),
   ])
-  printTable(['store', 'longest set (ms)', `${TOP} longest (at key count)`, '> 1 ms', '> 5 ms', 'mean ns'], rows)
+  printTable(
+    [
+      'store',
+      'longest set (ms)',
+      'longest with no GC in it (ms)',
+      `${TOP} longest (at key count; GC: ms V8 collected inside)`,
+      '> 1 ms',
+      '> 5 ms',
+      'mean ns',
+    ],
+    rows,
+  )
+  const k = results.keyspace
   console.log(
-    `goal: no single Keyspace set holds the thread > 5 ms: ${results.keyspace.maxMs <= 5 ? 'met' : 'NOT met'} ` +
-      `(longest ${results.keyspace.maxMs.toFixed(2)} ms)`,
+    `goal: no single Keyspace set holds the thread > 5 ms: ${(k.maxWithoutGcMs ?? 0) <= 5 ? 'met' : 'NOT met'} ` +
+      `(longest with no GC in it ${ms(k.maxWithoutGcMs)} ms; longest of all ${ms(k.maxMs)} ms)`,
   )
   const dir = join(__dirname, 'results')
   mkdirSync(dir, { recursive: true })
@@ -80,4 +147,7 @@ function main() {
   console.log(`\nresults: ${file}`)
 }
 
-main()
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
