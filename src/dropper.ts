@@ -7,6 +7,10 @@ import { fast, native, type Binding } from './loader'
 import { NativeValue } from './native-value'
 import type { DropperOptions, DropperStats, JsValue } from './types'
 
+// The hot path's functions, held in module constants: calling through
+// `fast.name` loads two properties first (as measured on Keyspace#get).
+const { dropperCapacity, dropperDefer } = fast
+
 type DropperHandle = Binding.DropperHandle
 
 /** The option defaults, as the core defines them (crate/glue/limits.rs). */
@@ -133,7 +137,7 @@ export class Dropper {
 
   /** Channel slots. */
   get capacity(): number {
-    return fast.dropperCapacity(this.#id)
+    return dropperCapacity(this.#id)
   }
 
   /** Collections with more elements than this are large. */
@@ -161,7 +165,7 @@ export class Dropper {
    */
   defer(value: NativeValue | JsValue): boolean {
     const id = NativeValue.idOf(value)
-    return id !== undefined ? fast.dropperDefer(this.#id, id) : this.#handle.deferJs(value)
+    return id !== undefined ? dropperDefer(this.#id, id) : this.#handle.deferJs(value)
   }
 
   /**
