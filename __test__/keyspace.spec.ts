@@ -1084,6 +1084,53 @@ test('get and set refuse a key with a lone surrogate, naming it, and accept a re
   ks.close()
 })
 
+test('get and set read keys and values of every length around the stack buffer, and refuse bad ones there too', (t) => {
+  // Strings of up to 126 UTF-16 units are read onto the stack; longer ones
+  // into the heap. Each shape is written and read back at every length
+  // across that bound, as key and as value, and a lone surrogate is named
+  // on both sides of it.
+  const { ks } = fresh({ hz: 0 })
+  const shapes: Array<[string, (n: number) => string]> = [
+    ['ascii', (n) => 'k'.repeat(n)],
+    ['latin1', (n) => 'é'.repeat(n)],
+    ['cjk', (n) => '键'.repeat(n)],
+    ['astral across the bound', (n) => 'a'.repeat(Math.max(0, n - 2)) + '😀'],
+  ]
+  let stored = 0
+  for (const [shape, make] of shapes) {
+    for (let n = 120; n <= 132; n++) {
+      const key = `${make(n)}:${shape}`
+      const value = make(n)
+      t.true(ks.set(key, value), `${shape} ${n}`)
+      stored++
+      t.is(ks.get(key), value, `${shape} ${n}`)
+      t.is(ks.strlen(key), Buffer.byteLength(value), `${shape} ${n}: stored as its UTF-8`)
+      for (const at of [0, n - 1, n + 3]) {
+        const lone = 'x'.repeat(at) + '\ud800' + 'y'.repeat(Math.max(0, n - at))
+        const named = new RegExp(`^key is a string with a lone surrogate at index ${at} `)
+        t.throws(() => ks.get(lone), { instanceOf: TypeError, message: named }, `get ${n} at ${at}`)
+        t.throws(() => ks.set(lone, 'v'), { instanceOf: TypeError, message: named }, `set ${n} at ${at}`)
+        t.throws(
+          () => ks.set('k', lone),
+          {
+            instanceOf: TypeError,
+            message: new RegExp(`^value is a string with a lone surrogate at index ${at} .*as a Buffer`),
+          },
+          `value ${n} at ${at}`,
+        )
+      }
+    }
+  }
+  t.is(ks.size, stored, 'the refused calls stored nothing')
+  // Values that are not strings take the conversion after the stack read.
+  t.true(ks.set('n', 42))
+  t.is(ks.get('n'), '42')
+  t.true(ks.set('b', Buffer.from([0x68, 0x69])))
+  t.is(ks.get('b'), 'hi')
+  t.throws(() => ks.get(42 as never), { instanceOf: TypeError, message: /^key is number 42; expected a string/ })
+  ks.close()
+})
+
 test('the fast functions find a keyspace by id only while its handle lives', (t) => {
   const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
   const closed = { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED', message: 'this Keyspace has been closed' }

@@ -273,6 +273,8 @@ unsafe fn args<const N: usize>(
 }
 
 /// [`args`] and the function's data pointer, from the same one call.
+/// Inlined, as every step of the hot path (see [`short_read`]).
+#[inline(always)]
 unsafe fn args_and_data<const N: usize>(
   env: sys::napi_env,
   info: sys::napi_callback_info,
@@ -301,12 +303,16 @@ fn keyspaces<'a>(data: *mut c_void) -> &'a RefCell<Registry<Entry>> {
   unsafe { &*data.cast::<RefCell<Registry<Entry>>>() }
 }
 
-fn number(env: sys::napi_env, v: Handle) -> napi::Result<f64> {
+/// An id argument as a number; anything else is -1, an id nothing has.
+fn number(env: sys::napi_env, v: Handle) -> f64 {
   let mut n = 0.0;
   // SAFETY: `env` and `v` belong to the running callback.
   let status = unsafe { sys::napi_get_value_double(env, v.raw(), &mut n) };
-  // Not a number: an id no keyspace has.
-  Ok(if status == sys::Status::napi_ok { n } else { -1.0 })
+  if status == sys::Status::napi_ok {
+    n
+  } else {
+    -1.0
+  }
 }
 
 /// UTF-16 units a string may have to be read on the stack; longer ones
@@ -336,11 +342,27 @@ fn read_key<'a>(
   name: &dyn Fn() -> String,
   stack: &'a mut TextBuf,
 ) -> Result<KeyText<'a>, LfError> {
-  match read_string(env, v, name, stack, false, true)? {
-    Read::Text(text) => Ok(text),
-    Read::NotString | Read::Long => {
-      Err(LfError::Type(format!("{} is not a string; expected a string", name())))
-    }
+  match short_read(env, v, stack) {
+    Ok(text) => Ok(KeyText::Borrowed(text)),
+    Err(why) => key_beyond_stack(env, v, why, name),
+  }
+}
+
+/// [`read_key`] for a key [`short_read`] did not read: a long one, read
+/// into a `Vec`, or the error that names what is wrong with it.
+#[cold]
+#[inline(never)]
+fn key_beyond_stack(
+  env: sys::napi_env,
+  v: Handle,
+  why: NotShort,
+  name: &dyn Fn() -> String,
+) -> Result<KeyText<'static>, LfError> {
+  match why {
+    NotShort::Long => read_long(env, v, name, false).map(KeyText::Owned),
+    NotShort::NotString => Err(LfError::Type(format!("{} is not a string; expected a string", name()))),
+    NotShort::LoneSurrogate(at) => Err(not_well_formed(&name(), at, false)),
+    NotShort::Unreadable => Err(unreadable(name)),
   }
 }
 
@@ -368,17 +390,12 @@ fn narrow_ascii(units: &[u16], out: &mut [MaybeUninit<u8>]) -> usize {
 
 /// Encodes `units` (a string's UTF-16) as UTF-8 into `out`, which has room
 /// for three bytes a unit, and returns how many bytes it wrote: ASCII first,
-/// eight units at a time, the rest decoded. A lone surrogate is refused with
-/// the `TypeError` of [`not_well_formed`], naming the argument and where.
+/// eight units at a time, the rest decoded. A lone surrogate is refused:
+/// the error is its index, for [`not_well_formed`].
 ///
 /// Guarantee: on success the first returned-count bytes of `out` are
 /// written, and are valid UTF-8.
-fn encode_units(
-  units: &[u16],
-  out: &mut [MaybeUninit<u8>],
-  name: &dyn Fn() -> String,
-  bytes_allowed: bool,
-) -> Result<usize, LfError> {
+fn encode_units(units: &[u16], out: &mut [MaybeUninit<u8>]) -> Result<usize, usize> {
   let ascii = narrow_ascii(units, out);
   let mut n = ascii;
   for (at, c) in char::decode_utf16(units[ascii..].iter().copied()).scan(ascii, |at, c| {
@@ -386,7 +403,7 @@ fn encode_units(
     *at += c.as_ref().map_or(1, |c| c.len_utf16());
     Some((here, c))
   }) {
-    let Ok(c) = c else { return Err(not_well_formed(&name(), at, bytes_allowed)) };
+    let Ok(c) = c else { return Err(at) };
     let mut utf8 = [0u8; 4];
     for &b in c.encode_utf8(&mut utf8).as_bytes() {
       out[n].write(b);
@@ -396,29 +413,31 @@ fn encode_units(
   Ok(n)
 }
 
-/// What [`read_string`] found.
-enum Read<'a> {
-  Text(KeyText<'a>),
+/// Why [`short_read`] did not read a string onto the stack.
+#[derive(Clone, Copy)]
+enum NotShort {
   NotString,
-  /// Longer than the stack buffer, and `heap` was false: nothing was read.
+  /// Not well-formed UTF-16: a lone surrogate at this index.
+  LoneSurrogate(usize),
+  /// Node-API answered neither the string nor "not a string".
+  Unreadable,
+  /// Too long for the stack buffer: nothing was read.
   Long,
 }
 
-/// Reads the string `v` as UTF-8 into `stack` (into a `Vec` when it is
-/// longer and `heap` allows), refusing one that is not well-formed UTF-16
-/// (`bytes_allowed`: the refusal suggests a Buffer, as for values).
+/// Reads the string `v` onto the stack as UTF-8, when it is short (under
+/// [`STACK_UNITS`] − 1 units) and well-formed; otherwise says why not. It is
+/// read as UTF-16 (for a one-byte string V8 only widens it, cheaper than its
+/// UTF-8 writer) and encoded here, which also finds a lone surrogate
+/// exactly, where it is.
 ///
-/// A short string is read as UTF-16 (for a one-byte string V8 only widens
-/// it, cheaper than its UTF-8 writer) and encoded here, which also finds a
-/// lone surrogate exactly, where it is.
-fn read_string<'a>(
-  env: sys::napi_env,
-  v: Handle,
-  name: &dyn Fn() -> String,
-  stack: &'a mut TextBuf,
-  bytes_allowed: bool,
-  heap: bool,
-) -> Result<Read<'a>, LfError> {
+/// Always inlined: the text comes back in registers. Returned out of a call,
+/// it went through memory, written as two words and read back as one wide
+/// load, which the CPU cannot forward from the writes (it waits for them to
+/// reach the cache): 15–30 ns of a 100 ns get, as the compiler happened to
+/// lay each build out.
+#[inline(always)]
+fn short_read(env: sys::napi_env, v: Handle, stack: &mut TextBuf) -> Result<&str, NotShort> {
   let mut len = 0usize;
   // SAFETY: `env` and `v` belong to the running callback; the buffer and its
   // size (in units) are ours. V8 copies the units; no JavaScript runs
@@ -427,27 +446,42 @@ fn read_string<'a>(
     sys::napi_get_value_string_utf16(env, v.raw(), stack.units.as_mut_ptr().cast(), STACK_UNITS, &mut len)
   };
   if status == sys::Status::napi_string_expected {
-    return Ok(Read::NotString);
+    return Err(NotShort::NotString);
   }
   if status != sys::Status::napi_ok {
-    return Err(LfError::Type(format!("{} could not be read as a string", name())));
+    return Err(NotShort::Unreadable);
   }
-  if len + 1 < STACK_UNITS {
-    // SAFETY: Node-API wrote the first `len` units (the string is whole:
-    // it left room for its terminator).
-    let units: &[u16] = unsafe { std::slice::from_raw_parts(stack.units.as_ptr().cast(), len) };
-    let n = encode_units(units, &mut stack.bytes, name, bytes_allowed)?;
-    // SAFETY: `encode_units` wrote the first `n` bytes, valid UTF-8.
-    let text = unsafe {
-      std::str::from_utf8_unchecked(std::slice::from_raw_parts(stack.bytes.as_ptr().cast::<u8>(), n))
-    };
-    return Ok(Read::Text(KeyText::Borrowed(text)));
+  if len + 1 >= STACK_UNITS {
+    return Err(NotShort::Long);
   }
-  if !heap {
-    return Ok(Read::Long);
-  }
+  // SAFETY: Node-API wrote the first `len` units (the string is whole: it
+  // left room for its terminator).
+  let units: &[u16] = unsafe { std::slice::from_raw_parts(stack.units.as_ptr().cast(), len) };
+  let n = encode_units(units, &mut stack.bytes).map_err(NotShort::LoneSurrogate)?;
+  // SAFETY: `encode_units` wrote the first `n` bytes, valid UTF-8.
+  Ok(unsafe {
+    std::str::from_utf8_unchecked(std::slice::from_raw_parts(stack.bytes.as_ptr().cast::<u8>(), n))
+  })
+}
+
+/// The refusal of a string Node-API could not read.
+fn unreadable(name: &dyn Fn() -> String) -> LfError {
+  LfError::Type(format!("{} could not be read as a string", name()))
+}
+
+/// Reads a string too long for the stack as UTF-8 into a `Vec`, refusing
+/// one that is not well-formed UTF-16 (`bytes_allowed`: the refusal
+/// suggests a Buffer, as for values).
+fn read_long(
+  env: sys::napi_env,
+  v: Handle,
+  name: &dyn Fn() -> String,
+  bytes_allowed: bool,
+) -> Result<Vec<u8>, LfError> {
   let mut full = 0usize;
-  // SAFETY: as above; a null buffer asks for the length only.
+  let mut len = 0usize;
+  // SAFETY: `env` and `v` belong to the running callback; a null buffer
+  // asks for the length only. No JavaScript runs meanwhile.
   unsafe { sys::napi_get_value_string_utf8(env, v.raw(), ptr::null_mut(), 0, &mut full) };
   let mut buf = vec![0u8; full + 1];
   // SAFETY: as above; `buf` holds `full + 1` bytes, room for the terminator.
@@ -460,7 +494,7 @@ fn read_string<'a>(
       return Err(not_well_formed(&name(), at, bytes_allowed));
     }
   }
-  Ok(Read::Text(KeyText::Owned(buf)))
+  Ok(buf)
 }
 
 /// A string's UTF-8: encoded here from its UTF-16 (short strings), or
@@ -487,7 +521,9 @@ impl KeyText<'_> {
 }
 
 /// A bulk reply: a string (one-byte when the bytes are ASCII, which V8 makes
-/// without decoding), or a `Buffer`.
+/// without decoding), or a `Buffer`. Inlined (see [`short_read`]); the
+/// other cases are [`bulk_other`]'s.
+#[inline(always)]
 fn bulk(env: sys::napi_env, bytes: &[u8], buffers: bool) -> napi::Result<sys::napi_value> {
   let mut r = ptr::null_mut();
   if !buffers && bytes.is_ascii() {
@@ -497,8 +533,15 @@ fn bulk(env: sys::napi_env, bytes: &[u8], buffers: bool) -> napi::Result<sys::na
     if status == sys::Status::napi_ok {
       return Ok(r);
     }
-    // Too long for V8: the keyspace's reply below says what to do instead.
+    // Too long for V8: the keyspace's reply says what to do instead.
   }
+  bulk_other(env, bytes, buffers)
+}
+
+/// [`bulk`] for text that is not ASCII, a `Buffer`, or a string too long
+/// for V8.
+#[inline(never)]
+fn bulk_other(env: sys::napi_env, bytes: &[u8], buffers: bool) -> napi::Result<sys::napi_value> {
   let c = Converter::new(Js::new(&Env::from_raw(env)));
   crate::glue::reply::bulk(&c, buffers, bytes).map(Handle::raw)
 }
@@ -546,10 +589,16 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let ([id, key], data) = unsafe { args_and_data::<2>(env, info) }?;
-    let entry = keyspaces(data).borrow().get(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let entry = keyspaces(data).borrow().get(number(env, id)).ok_or_else(|| lf(env, closed()))?;
     let mut stack = TextBuf::new();
-    let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
-    let key = key.as_str().map_err(|e| lf(env, e))?;
+    let long;
+    let key = match short_read(env, key, &mut stack) {
+      Ok(key) => key,
+      Err(why) => {
+        long = key_beyond_stack(env, key, why, &|| "key".into()).map_err(|e| lf(env, e))?;
+        long.as_str().map_err(|e| lf(env, e))?
+      }
+    };
     match entry {
       Entry::Own(cell) => {
         let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
@@ -576,8 +625,25 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
 /// A SET's value: a short string still on the stack, or any other value
 /// converted to bytes.
 enum SetValue<'a> {
-  Short(KeyText<'a>),
+  Short(&'a str),
   Converted(Bytes),
+}
+
+/// A SET's value that [`short_read`] did not read: any value but a short
+/// string, converted as `KeyspaceHandle.set` converts it, or the refusal of
+/// a string that is not well-formed.
+#[cold]
+#[inline(never)]
+fn value_beyond_stack(env: sys::napi_env, value: Handle, why: NotShort) -> napi::Result<Bytes> {
+  let name = || "value".to_string();
+  match why {
+    NotShort::NotString | NotShort::Long => {
+      let js = Js::new(&Env::from_raw(env));
+      Converter::new(js).scalar(value, &name).map_err(|e| conv(&js.env(), e))
+    }
+    NotShort::LoneSurrogate(at) => Err(lf(env, not_well_formed(&name(), at, true))),
+    NotShort::Unreadable => Err(lf(env, unreadable(&name))),
+  }
 }
 
 /// `ksSet(id, key, value)`: SET without options (the facade sends calls with
@@ -586,27 +652,27 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let ([id, key, value], data) = unsafe { args_and_data::<3>(env, info) }?;
-    let entry = keyspaces(data).borrow().get(number(env, id)?).ok_or_else(|| lf(env, closed()))?;
+    let entry = keyspaces(data).borrow().get(number(env, id)).ok_or_else(|| lf(env, closed()))?;
     let mut stack = TextBuf::new();
-    let key = read_key(env, key, &|| "key".into(), &mut stack).map_err(|e| lf(env, e))?;
-    let key = key.as_str().map_err(|e| lf(env, e))?;
+    let long;
+    let key = match short_read(env, key, &mut stack) {
+      Ok(key) => key,
+      Err(why) => {
+        long = key_beyond_stack(env, key, why, &|| "key".into()).map_err(|e| lf(env, e))?;
+        long.as_str().map_err(|e| lf(env, e))?
+      }
+    };
     // Converted before the keyspace is borrowed: a conversion may run
     // JavaScript (it does not today, but the borrow below must not depend
     // on that). A short string stays in a stack buffer: when it packs, it
     // goes into its entry with no allocation of its own.
     let mut vstack = TextBuf::new();
-    let value = match read_string(env, value, &|| "value".into(), &mut vstack, true, false) {
-      Ok(Read::Text(text)) => SetValue::Short(text),
-      Ok(Read::NotString | Read::Long) => {
-        let js = Js::new(&Env::from_raw(env));
-        SetValue::Converted(
-          Converter::new(js).scalar(value, &|| "value".to_string()).map_err(|e| conv(&js.env(), e))?,
-        )
-      }
-      Err(e) => return Err(lf(env, e)),
+    let value = match short_read(env, value, &mut vstack) {
+      Ok(text) => SetValue::Short(text),
+      Err(why) => SetValue::Converted(value_beyond_stack(env, value, why)?),
     };
     let store = |ks: &mut Keyspace| match value {
-      SetValue::Short(text) => ks.set_slice(key, text.bytes(), SetOptions::default()),
+      SetValue::Short(text) => ks.set_slice(key, text.as_bytes(), SetOptions::default()),
       SetValue::Converted(bytes) => ks.set(key, bytes, SetOptions::default()),
     };
     match entry {
@@ -666,7 +732,8 @@ fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, V
         let units = &units[span];
         text.reserve(3 * units.len());
         let at = text.len();
-        let n = encode_units(units, text.spare_capacity_mut(), &name, false)?;
+        let n =
+          encode_units(units, text.spare_capacity_mut()).map_err(|at| not_well_formed(&name(), at, false))?;
         // SAFETY: `encode_units` wrote the first `n` bytes of the spare
         // capacity (room for three bytes a unit was reserved above).
         unsafe { text.set_len(at + n) };
@@ -719,7 +786,7 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
       return Err(lf(env, closed()));
     };
     let entry =
-      keyspaces(data).borrow().get(number(env, Handle::from_raw(id))?).ok_or_else(|| lf(env, closed()))?;
+      keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
     // Every key's text in one buffer; `ends[i]` is where key i ends.
     let (text, ends) = read_keys(env, keys).map_err(|e| lf(env, e))?;
     let text =
@@ -849,7 +916,7 @@ fn on_lease<R>(slot: &LeaseSlot, f: impl FnOnce(&Lease) -> R) -> Result<R, LfErr
 }
 
 fn dropper_of(env: sys::napi_env, id: Handle) -> napi::Result<Arc<Dropper>> {
-  let id = number(env, id)?;
+  let id = number(env, id);
   DROPPERS.with(|r| r.borrow().get(id)).ok_or_else(|| lf(env, not_a_dropper()))
 }
 
@@ -924,7 +991,7 @@ unsafe extern "C" fn dropper_defer(env: sys::napi_env, info: sys::napi_callback_
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [dropper, native] = unsafe { args::<2>(env, info) }?;
-    let done = hand_over(number(env, native)?, number(env, dropper)?, true);
+    let done = hand_over(number(env, native), number(env, dropper), true);
     match hand_over_reply(env, done, "value")? {
       Some(deferred) => boolean(env, deferred),
       None => Err(lf(env, LfError::released())),
@@ -938,7 +1005,7 @@ unsafe extern "C" fn native_release(env: sys::napi_env, info: sys::napi_callback
   guard(env, || {
     // SAFETY: Node-API's arguments to this callback.
     let [native, dropper] = unsafe { args::<2>(env, info) }?;
-    let done = hand_over(number(env, native)?, number(env, dropper)?, false);
+    let done = hand_over(number(env, native), number(env, dropper), false);
     boolean(env, hand_over_reply(env, done, "this")?.unwrap_or(false))
   })
 }
