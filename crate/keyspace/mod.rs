@@ -50,6 +50,7 @@ mod lists;
 mod pages;
 mod random;
 mod sets;
+mod siphash;
 #[allow(unsafe_code)]
 mod slot;
 mod strings;

@@ -31,9 +31,8 @@
 //! with a TTL, so a volatile eviction policy knows in O(1) how much it could
 //! free at most.
 
-use std::collections::hash_map::RandomState;
 use std::fmt;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::mem::size_of;
 use std::ops::Deref;
 
@@ -43,6 +42,7 @@ use crate::memory::STRING_BASE;
 use crate::value::{Kind, Value};
 
 use super::pages;
+use super::siphash::SipKey;
 use super::slot::{empty_slots, Slot, EMPTY, TOMBSTONE};
 
 /// Slots of the old table moved per mutating call while a resize runs.
@@ -576,7 +576,7 @@ fn tag_of(hash: u64) -> u8 {
 /// The slots, the running totals, and the resize in progress.
 #[derive(Debug)]
 pub struct Table {
-  hasher: RandomState,
+  hasher: SipKey,
   /// Where inserts go.
   cur: Slots,
   /// The table being emptied into `cur` during a resize.
@@ -592,7 +592,7 @@ pub struct Table {
 impl Default for Table {
   fn default() -> Table {
     Table {
-      hasher: RandomState::new(),
+      hasher: SipKey::random(),
       cur: Slots::default(),
       old: None,
       volatile: 0,
@@ -635,13 +635,11 @@ impl Table {
     self.old.is_some()
   }
 
-  /// The key's bytes through the table's keyed SipHash, in one write (a
-  /// key is a whole message: no length prefix is needed to tell keys apart).
+  /// The key's bytes through the table's keyed SipHash, as one message (a
+  /// key is whole: no length prefix is needed to tell keys apart).
   #[inline]
   fn hash(&self, key: &[u8]) -> u64 {
-    let mut h = self.hasher.build_hasher();
-    h.write(key);
-    h.finish()
+    self.hasher.hash(key)
   }
 
   fn locate(&self, hash: u64, key: &[u8]) -> Option<At> {
