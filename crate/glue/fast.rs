@@ -348,6 +348,24 @@ fn read_key<'a>(
   }
 }
 
+/// The `key` argument of GET and SET as text: on the stack when it is short
+/// (inlined, see [`short_read`]), else in `long`; or the error, thrown.
+#[inline(always)]
+fn key_arg<'a>(
+  env: sys::napi_env,
+  v: Handle,
+  stack: &'a mut TextBuf,
+  long: &'a mut Option<KeyText<'static>>,
+) -> napi::Result<&'a str> {
+  match short_read(env, v, stack) {
+    Ok(key) => Ok(key),
+    Err(why) => {
+      let text = long.insert(key_beyond_stack(env, v, why, &|| "key".into()).map_err(|e| lf(env, e))?);
+      text.as_str().map_err(|e| lf(env, e))
+    }
+  }
+}
+
 /// [`read_key`] for a key [`short_read`] did not read: a long one, read
 /// into a `Vec`, or the error that names what is wrong with it.
 #[cold]
@@ -590,15 +608,8 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
     // SAFETY: Node-API's arguments to this callback.
     let ([id, key], data) = unsafe { args_and_data::<2>(env, info) }?;
     let entry = keyspaces(data).borrow().get(number(env, id)).ok_or_else(|| lf(env, closed()))?;
-    let mut stack = TextBuf::new();
-    let long;
-    let key = match short_read(env, key, &mut stack) {
-      Ok(key) => key,
-      Err(why) => {
-        long = key_beyond_stack(env, key, why, &|| "key".into()).map_err(|e| lf(env, e))?;
-        long.as_str().map_err(|e| lf(env, e))?
-      }
-    };
+    let (mut stack, mut long) = (TextBuf::new(), None);
+    let key = key_arg(env, key, &mut stack, &mut long)?;
     match entry {
       Entry::Own(cell) => {
         let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
@@ -653,15 +664,8 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
     // SAFETY: Node-API's arguments to this callback.
     let ([id, key, value], data) = unsafe { args_and_data::<3>(env, info) }?;
     let entry = keyspaces(data).borrow().get(number(env, id)).ok_or_else(|| lf(env, closed()))?;
-    let mut stack = TextBuf::new();
-    let long;
-    let key = match short_read(env, key, &mut stack) {
-      Ok(key) => key,
-      Err(why) => {
-        long = key_beyond_stack(env, key, why, &|| "key".into()).map_err(|e| lf(env, e))?;
-        long.as_str().map_err(|e| lf(env, e))?
-      }
-    };
+    let (mut stack, mut long) = (TextBuf::new(), None);
+    let key = key_arg(env, key, &mut stack, &mut long)?;
     // Converted before the keyspace is borrowed: a conversion may run
     // JavaScript (it does not today, but the borrow below must not depend
     // on that). A short string stays in a stack buffer: when it packs, it
