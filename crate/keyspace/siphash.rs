@@ -18,11 +18,18 @@
 
 use std::hash::{BuildHasher, RandomState};
 
-/// A table's secret SipHash key.
-#[derive(Debug, Clone, Copy)]
+/// A table's secret SipHash key. Its `Debug` shows no bits of it, as std's
+/// `RandomState` does not: a logged table must not tell which keys collide.
+#[derive(Clone, Copy)]
 pub struct SipKey {
   k0: u64,
   k1: u64,
+}
+
+impl std::fmt::Debug for SipKey {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.write_str("SipKey { .. }")
+  }
 }
 
 impl SipKey {
@@ -149,6 +156,14 @@ mod tests {
         assert_eq!(sip::<2, 4>(k0, k1, &m), h.finish(), "length {len}, key ({k0}, {k1})");
       }
     }
+  }
+
+  #[test]
+  fn debug_shows_no_key() {
+    let key = SipKey { k0: 0x1234_5678_9abc_def0, k1: 0x0fed_cba9_8765_4321 };
+    let shown = format!("{key:?}");
+    assert_eq!(shown, "SipKey { .. }");
+    assert!(!shown.contains("1234") && !shown.contains(&key.k0.to_string()));
   }
 
   #[test]
