@@ -333,21 +333,6 @@ impl TextBuf {
   }
 }
 
-/// Reads the string `v` (the argument called `name`) as UTF-8, refusing a
-/// value that is not a string or not well-formed UTF-16 with a `TypeError`
-/// that names it.
-fn read_key<'a>(
-  env: sys::napi_env,
-  v: Handle,
-  name: &dyn Fn() -> String,
-  stack: &'a mut TextBuf,
-) -> Result<KeyText<'a>, LfError> {
-  match short_read(env, v, stack) {
-    Ok(text) => Ok(KeyText::Borrowed(text)),
-    Err(why) => key_beyond_stack(env, v, why, name),
-  }
-}
-
 /// The `key` argument of GET and SET as text: on the stack when it is short
 /// (inlined, see [`short_read`]), else in `long`; or the error, thrown.
 #[inline(always)]
@@ -355,18 +340,18 @@ fn key_arg<'a>(
   env: sys::napi_env,
   v: Handle,
   stack: &'a mut TextBuf,
-  long: &'a mut Option<KeyText<'static>>,
+  long: &'a mut Option<Vec<u8>>,
 ) -> napi::Result<&'a str> {
   match short_read(env, v, stack) {
     Ok(key) => Ok(key),
     Err(why) => {
       let text = long.insert(key_beyond_stack(env, v, why, &|| "key".into()).map_err(|e| lf(env, e))?);
-      text.as_str().map_err(|e| lf(env, e))
+      std::str::from_utf8(text).map_err(|_| lf(env, LfError::Type("key is not valid text".into())))
     }
   }
 }
 
-/// [`read_key`] for a key [`short_read`] did not read: a long one, read
+/// A key [`short_read`] or [`read_keys`] did not read: a long one, read
 /// into a `Vec`, or the error that names what is wrong with it.
 #[cold]
 #[inline(never)]
@@ -375,9 +360,9 @@ fn key_beyond_stack(
   v: Handle,
   why: NotShort,
   name: &dyn Fn() -> String,
-) -> Result<KeyText<'static>, LfError> {
+) -> Result<Vec<u8>, LfError> {
   match why {
-    NotShort::Long => read_long(env, v, name, false).map(KeyText::Owned),
+    NotShort::Long => read_long(env, v, name, false),
     NotShort::NotString => Err(LfError::Type(format!("{} is not a string; expected a string", name()))),
     NotShort::LoneSurrogate(at) => Err(not_well_formed(&name(), at, false)),
     NotShort::Unreadable => Err(unreadable(name)),
@@ -456,30 +441,41 @@ enum NotShort {
 /// lay each build out.
 #[inline(always)]
 fn short_read(env: sys::napi_env, v: Handle, stack: &mut TextBuf) -> Result<&str, NotShort> {
-  let mut len = 0usize;
-  // SAFETY: `env` and `v` belong to the running callback; the buffer and its
-  // size (in units) are ours. V8 copies the units; no JavaScript runs
-  // meanwhile.
-  let status = unsafe {
-    sys::napi_get_value_string_utf16(env, v.raw(), stack.units.as_mut_ptr().cast(), STACK_UNITS, &mut len)
-  };
-  if status == sys::Status::napi_string_expected {
-    return Err(NotShort::NotString);
-  }
-  if status != sys::Status::napi_ok {
-    return Err(NotShort::Unreadable);
-  }
-  if len + 1 >= STACK_UNITS {
-    return Err(NotShort::Long);
-  }
-  // SAFETY: Node-API wrote the first `len` units (the string is whole: it
-  // left room for its terminator).
+  // SAFETY: `stack.units` has room for `STACK_UNITS` units.
+  let len = unsafe { copy_units(env, v.raw(), stack.units.as_mut_ptr().cast()) }?;
+  // SAFETY: `copy_units` saw Node-API write the first `len` units.
   let units: &[u16] = unsafe { std::slice::from_raw_parts(stack.units.as_ptr().cast(), len) };
   let n = encode_units(units, &mut stack.bytes).map_err(NotShort::LoneSurrogate)?;
   // SAFETY: `encode_units` wrote the first `n` bytes, valid UTF-8.
   Ok(unsafe {
     std::str::from_utf8_unchecked(std::slice::from_raw_parts(stack.bytes.as_ptr().cast::<u8>(), n))
   })
+}
+
+/// Has V8 copy the string `v`'s UTF-16 to `to` and returns how many units
+/// it wrote, when the string is whole there (under [`STACK_UNITS`] − 1
+/// units); otherwise says why not.
+///
+/// # Safety
+/// `env` and `v` belong to the running callback, and `to` has room for
+/// [`STACK_UNITS`] units.
+#[inline(always)]
+unsafe fn copy_units(env: sys::napi_env, v: sys::napi_value, to: *mut u16) -> Result<usize, NotShort> {
+  let mut len = 0usize;
+  // SAFETY: the caller's contract; V8 writes at most `STACK_UNITS` units and
+  // copies them itself: no JavaScript runs meanwhile.
+  let status = unsafe { sys::napi_get_value_string_utf16(env, v, to, STACK_UNITS, &mut len) };
+  if status == sys::Status::napi_string_expected {
+    return Err(NotShort::NotString);
+  }
+  if status != sys::Status::napi_ok {
+    return Err(NotShort::Unreadable);
+  }
+  // The string is whole only if V8 left room for its terminator.
+  if len + 1 >= STACK_UNITS {
+    return Err(NotShort::Long);
+  }
+  Ok(len)
 }
 
 /// The refusal of a string Node-API could not read.
@@ -513,29 +509,6 @@ fn read_long(
     }
   }
   Ok(buf)
-}
-
-/// A string's UTF-8: encoded here from its UTF-16 (short strings), or
-/// written by V8 (long ones).
-enum KeyText<'a> {
-  Borrowed(&'a str),
-  Owned(Vec<u8>),
-}
-
-impl KeyText<'_> {
-  fn bytes(&self) -> &[u8] {
-    match self {
-      KeyText::Borrowed(s) => s.as_bytes(),
-      KeyText::Owned(b) => b,
-    }
-  }
-
-  fn as_str(&self) -> Result<&str, LfError> {
-    match self {
-      KeyText::Borrowed(s) => Ok(s),
-      KeyText::Owned(b) => std::str::from_utf8(b).map_err(|_| LfError::Type("key is not valid text".into())),
-    }
-  }
 }
 
 /// A bulk reply: a string (one-byte when the bytes are ASCII, which V8 makes
@@ -702,7 +675,7 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
 /// encoding a string right after V8 has written it made the CPU wait for
 /// those writes on every key (a wide load of many narrow stores), about 8%
 /// of an MGET. A key that is not a string, or of [`STACK_UNITS`] − 1 units
-/// or more, is read again by [`read_key`] instead, which also names a bad
+/// or more, is read by [`key_beyond_stack`] instead, which also names a bad
 /// one.
 fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, Vec<usize>), LfError> {
   let mut units: Vec<u16> = Vec::with_capacity(keys.len() * 16 + STACK_UNITS);
@@ -710,29 +683,22 @@ fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, V
   for &key in keys {
     units.reserve(STACK_UNITS);
     let start = units.len();
-    let mut len = 0usize;
     // SAFETY: `env` and `key` belong to the running callback; the vector has
-    // room for `STACK_UNITS` more units past `start` (reserved above), and
-    // V8 writes at most that many. No JavaScript runs meanwhile.
-    let status = unsafe {
-      sys::napi_get_value_string_utf16(env, key, units.as_mut_ptr().add(start).cast(), STACK_UNITS, &mut len)
-    };
-    if status == sys::Status::napi_ok && len + 1 < STACK_UNITS {
-      // SAFETY: V8 wrote the first `len` units past `start` (the string is
-      // whole: it left room for its terminator), within the reservation.
+    // room for `STACK_UNITS` more units past `start` (reserved above).
+    let copied = unsafe { copy_units(env, key, units.as_mut_ptr().add(start)) };
+    if let Ok(len) = copied {
+      // SAFETY: V8 wrote the first `len` units past `start`, within the
+      // reservation.
       unsafe { units.set_len(start + len) };
-      spans.push(Some(start..start + len));
-    } else {
-      spans.push(None);
     }
+    spans.push(copied.map(|len| start..start + len));
   }
   let mut text: Vec<u8> = Vec::with_capacity(units.len() + 16);
   let mut ends = Vec::with_capacity(keys.len());
-  let mut stack = TextBuf::new();
   for (i, (span, &key)) in spans.into_iter().zip(keys).enumerate() {
     let name = || format!("keys[{i}]");
     match span {
-      Some(span) => {
+      Ok(span) => {
         let units = &units[span];
         text.reserve(3 * units.len());
         let at = text.len();
@@ -742,7 +708,7 @@ fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, V
         // capacity (room for three bytes a unit was reserved above).
         unsafe { text.set_len(at + n) };
       }
-      None => text.extend_from_slice(read_key(env, Handle::from_raw(key), &name, &mut stack)?.bytes()),
+      Err(why) => text.extend_from_slice(&key_beyond_stack(env, Handle::from_raw(key), why, &name)?),
     }
     ends.push(text.len());
   }
