@@ -61,15 +61,16 @@ fn round(v: &mut [u64; 4]) {
   v[2] = v[2].rotate_left(32);
 }
 
-/// Little-endian word of `m` at `at` (eight bytes there).
+/// Little-endian word of `m` at `at` (eight bytes there). The table's key
+/// comparison reads keys with it too.
 #[inline(always)]
-fn word(m: &[u8], at: usize) -> u64 {
+pub(super) fn word(m: &[u8], at: usize) -> u64 {
   u64::from_le_bytes(m[at..at + 8].try_into().expect("eight bytes"))
 }
 
 /// Little-endian half word of `m` at `at` (four bytes there).
 #[inline(always)]
-fn half(m: &[u8], at: usize) -> u64 {
+pub(super) fn half(m: &[u8], at: usize) -> u64 {
   u64::from(u32::from_le_bytes(m[at..at + 4].try_into().expect("four bytes")))
 }
 

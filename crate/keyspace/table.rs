@@ -42,7 +42,7 @@ use crate::memory::STRING_BASE;
 use crate::value::{Kind, Value};
 
 use super::pages;
-use super::siphash::SipKey;
+use super::siphash::{half, word, SipKey};
 use super::slot::{empty_slots, Slot, EMPTY, TOMBSTONE};
 
 /// Slots of the old table moved per mutating call while a resize runs.
@@ -559,8 +559,6 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
   if n != b.len() {
     return false;
   }
-  let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-  let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
   match n {
     8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
     4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
