@@ -48,14 +48,12 @@ function gcIn(start, ms) {
 
 /**
  * Grows a store with `set(i)`; returns its calls over `LONG_MS` (each with its
- * start on `performance.now()`'s clock) and a histogram. Timed with
+ * start on `performance.now()`'s clock) and the mean call. Timed with
  * `hrtime.bigint()`, whose origin is `performance.now()`'s shifted.
  */
 function grow(set) {
   const origin = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6))
   const long = [] // [ms, i, start ms]
-  let over1ms = 0
-  let over5ms = 0
   let total = 0n
   for (let i = 0; i < N; i++) {
     const t0 = process.hrtime.bigint()
@@ -65,31 +63,32 @@ function grow(set) {
     const ns = Number(dt)
     if (ns > LONG_MS * 1e6) {
       long.push([ns / 1e6, i, Number(t0 - origin) / 1e6])
-      if (ns > 1e6) over1ms++
-      if (ns > 5e6) over5ms++
     }
   }
-  return { long, over1ms, over5ms, meanNs: Number(total) / N }
+  return { long, meanNs: Number(total) / N }
 }
 
 /** A longest call in ms, or under the bound if no call was kept. */
 const ms = (v) => (v === null ? `< ${LONG_MS}` : v.toFixed(2))
 
 /** `grow`'s calls told apart once V8 has reported its collections. */
-function summarize({ long, over1ms, over5ms, meanNs }) {
+function summarize({ long, meanNs }) {
   const calls = long
-    .map(([ms, i, start]) => ({ ms, at: i, gcMs: gcIn(start, ms) }))
-    .map((c) => ({ ...c, gc: c.gcMs > 0 }))
+    .map(([ms, i, start]) => {
+      const gcMs = gcIn(start, ms)
+      return { ms, at: i, gcMs, gc: gcMs > 0 }
+    })
     .sort((a, b) => b.ms - a.ms)
+  const over1ms = calls.filter((c) => c.ms > 1)
   const withoutGc = calls.filter((c) => !c.gc)
   return {
     // `null`: no call over LONG_MS.
     maxMs: calls[0]?.ms ?? null,
     maxWithoutGcMs: withoutGc[0]?.ms ?? null,
     worst: calls.slice(0, TOP),
-    over1ms,
-    over1msWithGc: calls.filter((c) => c.ms > 1 && c.gc).length,
-    over5ms,
+    over1ms: over1ms.length,
+    over1msWithGc: over1ms.filter((c) => c.gc).length,
+    over5ms: calls.filter((c) => c.ms > 5).length,
     meanNs,
   }
 }
