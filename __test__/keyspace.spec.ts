@@ -1131,6 +1131,34 @@ test('get and set read keys and values of every length around the stack buffer, 
   ks.close()
 })
 
+test('ksGetFloor makes the Node-API calls of a get and reads no keyspace', (t) => {
+  type Handle = { id: number; info(): Record<string, number> }
+  const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown> & {
+    DropperHandle: new (capacity: number, threshold: number, name: string) => object
+    KeyspaceHandle: new (config: object, dropper: object) => Handle
+  }
+  const config = {
+    maxMemory: 0,
+    policy: 'noeviction',
+    eviction: true,
+    expire: true,
+    serverDel: true,
+    userDel: false,
+    userFlush: false,
+    returnBuffers: false,
+  }
+  const handle = new binding.KeyspaceHandle(config, new binding.DropperHandle(4096, 64, 'floor'))
+  t.true(binding.ksSet(handle.id, 'k', 'v'))
+  const before = handle.info()
+  // Whatever it is given (a live id, a missing key, no keyspace, no string,
+  // a long key, no arguments), it makes the same 11-byte reply.
+  const calls: unknown[][] = [[handle.id, 'k'], [handle.id, 'missing'], [0, 'k'], ['x', 5], [1, 'é'.repeat(300)], []]
+  for (const args of calls) t.is(binding.ksGetFloor(...args), 'value:12345', JSON.stringify(args))
+  t.deepEqual(handle.info(), before, 'no hit, miss or key was counted')
+  t.is(binding.ksGet(handle.id, 'k'), 'v')
+  t.is(handle.info().keyspace_hits, before.keyspace_hits + 1, 'the same count sees a real get')
+})
+
 test('the fast functions find a keyspace by id only while its handle lives', (t) => {
   const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown>
   const closed = { instanceOf: Error, code: 'ERR_LAZYFREE_CLOSED', message: 'this Keyspace has been closed' }

@@ -606,6 +606,32 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
   })
 }
 
+/// `ksGetFloor(id, key)`: the Node-API calls a GET makes, and nothing else:
+/// the two arguments, the id read as a number, the key's UTF-16 copied out
+/// (when it is short), and an 11-byte string made for the reply, whatever
+/// the arguments were. For the benchmarks: the floor under `ksGet` that any
+/// Node-API addon pays for a get (`bench/keyspace-ops.js`). It reads no
+/// table, so it touches no keyspace.
+unsafe extern "C" fn ks_get_floor(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    let [id, key] = unsafe { args::<2>(env, info) }?;
+    std::hint::black_box(number(env, id));
+    let mut units = [MaybeUninit::<u16>::uninit(); STACK_UNITS];
+    // SAFETY: `units` has room for `STACK_UNITS` units.
+    let read = unsafe { copy_units(env, key.raw(), units.as_mut_ptr().cast()) };
+    std::hint::black_box((read.is_ok(), &units));
+    const REPLY: &[u8] = b"value:12345";
+    let mut r = ptr::null_mut();
+    // SAFETY: `env` belongs to the running callback; the bytes are ASCII.
+    check(
+      unsafe { sys::napi_create_string_latin1(env, REPLY.as_ptr().cast(), REPLY.len() as isize, &mut r) },
+      "create_string",
+    )?;
+    Ok(r)
+  })
+}
+
 /// A SET's value: a short string still on the stack, or any other value
 /// converted to bytes.
 enum SetValue<'a> {
@@ -1002,8 +1028,9 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
   // The keyspace functions carry this thread's keyspace table as their
   // data (see `keyspaces`).
   let table = KEYSPACES.with(|r| ptr::from_ref(r).cast_mut().cast::<c_void>());
-  let functions: [(&str, Callback, *mut c_void); 6] = [
+  let functions: [(&str, Callback, *mut c_void); 7] = [
     ("ksGet", ks_get, table),
+    ("ksGetFloor", ks_get_floor, ptr::null_mut()),
     ("ksMget", ks_mget, table),
     ("ksSet", ks_set, table),
     ("dropperDefer", dropper_defer, ptr::null_mut()),
