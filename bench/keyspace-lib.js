@@ -145,8 +145,50 @@ function ownLoop(names, values, body) {
   return new Function(...names, `return (n) => {\n${body}\n}`)(...values)
 }
 
+/**
+ * The key strings each access pattern reads, in its order: `zipf` (`calls`
+ * draws, s = 0.99, over keys ranked in a random order) and `scattered` (each
+ * key once, shuffled). Seeded, so every run reads the same sequence.
+ */
+function accessPatterns(keys, calls) {
+  let seed = 0x9e3779b9
+  // mulberry32
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
+  const shuffled = (xs) => {
+    const out = xs.slice()
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[out[i], out[j]] = [out[j], out[i]]
+    }
+    return out
+  }
+  const ranked = shuffled(keys)
+  // Cumulative weights of ranks 1..n; a draw is a binary search in them.
+  const cumulative = new Float64Array(keys.length)
+  let total = 0
+  for (let r = 0; r < keys.length; r++) cumulative[r] = total += 1 / (r + 1) ** 0.99
+  const zipf = Array.from({ length: calls }, () => {
+    const u = random() * total
+    let lo = 0
+    let hi = keys.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (cumulative[mid] < u) lo = mid + 1
+      else hi = mid
+    }
+    return ranked[lo]
+  })
+  return { zipf, scattered: shuffled(keys) }
+}
+
 module.exports = {
   ownLoop,
+  accessPatterns,
   lazyfree,
   lruCache,
   startRedis,

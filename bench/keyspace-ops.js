@@ -14,11 +14,24 @@
 // all of them before the timed loops start, so set overwrites and get hits.
 // Redis (network round trips) is timed over fewer calls, one awaited command
 // at a time and in pipelines of 100.
+//
+// Gets and mgets are timed in three access patterns, because memory decides
+// much of a get's cost:
+// - in order: keys read in the order they were made and stored. Each store's
+//   memory (the key strings, lru-cache's arrays, the keyspace's entries) is
+//   then read front to back, which the CPU's prefetcher serves: a best case.
+// - zipf: 1M reads drawn from a Zipf distribution (s = 0.99, as YCSB) over
+//   keys ranked at random: a few hot keys take most reads and stay in the
+//   cache, as in most caches. The fixed cost of a call decides here.
+// - scattered: every key once per pass, in a random order: a miss to memory
+//   on nearly every read, the worst case.
+// "Node-API floor of a get" makes the Node-API calls of a Keyspace get and
+// nothing else (`ksGetFloor`): what any Node-API addon pays for one.
 'use strict'
 
 const { writeFileSync, mkdirSync } = require('node:fs')
 const { join } = require('node:path')
-const { lazyfree, lruCache, startRedis, printTable, machine, gc, ownLoop } = require('./keyspace-lib')
+const { lazyfree, lruCache, startRedis, printTable, machine, gc, ownLoop, accessPatterns } = require('./keyspace-lib')
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const quick = process.argv.includes('--quick')
@@ -44,18 +57,28 @@ function timeLoop(loop, n) {
   return Number(process.hrtime.bigint() - t0) / n
 }
 
+/** The access patterns besides "in order" (see the top of this file). */
+const PATTERN_NAMES = { zipf: 'zipf', scattered: 'scattered' }
+
 function main() {
   const lib = lazyfree()
   const { Keyspace, Dropper } = lib
   const binding = require('../binding.js')
   const LRU = lruCache()
-  // A scrambled order, so no store benefits from sequential keys.
+  // Numbered out of order, so no key's text follows its neighbour's; the
+  // strings are still made, stored and (in order) read in one sequence.
   const order = Array.from({ length: KEYS }, (_, i) => (i * 7919) % KEYS)
   const keys = order.map((i) => `key:${i}`)
   const values = order.map((i) => `value:${i}`)
-  const batches = []
-  for (let i = 0; i + BATCH <= KEYS; i += BATCH) batches.push(keys.slice(i, i + BATCH))
+  const inBatches = (reads) => {
+    const out = []
+    for (let i = 0; i + BATCH <= reads.length; i += BATCH) out.push(reads.slice(i, i + BATCH))
+    return out
+  }
+  const batches = inBatches(keys)
   const entryBatches = batches.map((b, n) => b.map((k, j) => [k, values[n * BATCH + j]]))
+  // The key strings each pattern reads, in its order (the same strings).
+  const patterns = accessPatterns(keys, CALLS)
 
   let sink = 0
   const cases = []
@@ -75,26 +98,47 @@ function main() {
     sink += s
   })
 
-  const map = new Map()
-  const lru = LRU ? new LRU({ max: KEYS * 2 }) : undefined
-  const ks = new Keyspace({ hz: 0 })
-  for (let i = 0; i < KEYS; i++) {
-    map.set(keys[i], values[i])
-    lru?.set(keys[i], values[i])
-    ks.set(keys[i], values[i])
+  // Each access pattern reads stores of its own, filled one after another,
+  // so each store lays its memory out in one run, as it would filled alone,
+  // and no pattern's reads reorder what another reads (lru-cache moves every
+  // key it reads to the head of its recency list): reading in order is then
+  // each store's best case.
+  const keyspaces = []
+  const stores = () => {
+    const made = { map: new Map(), lru: LRU ? new LRU({ max: KEYS * 2 }) : undefined, ks: new Keyspace({ hz: 0 }) }
+    keyspaces.push(made.ks)
+    for (const store of Object.values(made)) {
+      if (store) for (let i = 0; i < KEYS; i++) store.set(keys[i], values[i])
+    }
+    return made
   }
+  const { map, lru, ks } = stores()
   // Each store gets loops of its own (see `ownLoop`).
   const own = (body, store) => ownLoop(['store', 'keys', 'values', 'KEYS'], [store, keys, values, KEYS], body)
-  const getLoop = (store) =>
-    own(
+  const getLoop = (store, reads = keys) =>
+    ownLoop(
+      ['store', 'reads'],
+      [store, reads],
       `let j = 0, s = 0
+      const end = reads.length
       for (let i = 0; i < n; i++) {
-        if (store.get(keys[j]) != null) s++
-        if (++j === KEYS) j = 0
+        if (store.get(reads[j]) != null) s++
+        if (++j === end) j = 0
       }
       return s`,
-      store,
     )
+  const mgetLoop = (store, reads) => {
+    const groups = inBatches(reads)
+    return (n) => {
+      let j = 0
+      let s = 0
+      for (let i = 0; i < n; i++) {
+        s += store.mget(...groups[j]).length
+        if (++j === groups.length) j = 0
+      }
+      sink += s
+    }
+  }
   const setLoop = (store) =>
     own(
       `let j = 0
@@ -113,15 +157,7 @@ function main() {
   add('ks.get', 'Keyspace get', 1, getLoop(ks))
   add('ks.set', 'Keyspace set', 1, setLoop(ks))
   if (typeof ks.mget === 'function') {
-    add('ks.mget', `Keyspace mget, ${BATCH} keys per call (per key)`, BATCH, (n) => {
-      let j = 0
-      let s = 0
-      for (let i = 0; i < n; i++) {
-        s += ks.mget(...batches[j]).length
-        if (++j === batches.length) j = 0
-      }
-      sink += s
-    })
+    add('ks.mget', `Keyspace mget, ${BATCH} keys per call (per key)`, BATCH, mgetLoop(ks, keys))
   }
   if (typeof ks.mset === 'function') {
     add('ks.mset', `Keyspace mset, ${BATCH} keys per call (per key)`, BATCH, (n) => {
@@ -131,6 +167,22 @@ function main() {
         if (++j === entryBatches.length) j = 0
       }
     })
+  }
+
+  const floor = binding.ksGetFloor
+  if (typeof floor === 'function')
+    add('floor.get', 'Node-API floor of a get (ksGetFloor)', 1, getLoop({ get: (k) => floor(1, k) }))
+  for (const [name, reads] of Object.entries(patterns)) {
+    const own = stores()
+    add(`map.get.${name}`, `Map get, ${name}`, 1, getLoop(own.map, reads))
+    if (own.lru) add(`lru.get.${name}`, `lru-cache get, ${name}`, 1, getLoop(own.lru, reads))
+    add(`ks.get.${name}`, `Keyspace get, ${name}`, 1, getLoop(own.ks, reads))
+    if (typeof own.ks.mget === 'function') {
+      add(`ks.mget.${name}`, `Keyspace mget, ${name} (per key)`, BATCH, mgetLoop(own.ks, reads))
+    }
+    if (typeof floor === 'function' && name === 'zipf') {
+      add(`floor.get.${name}`, `Node-API floor of a get, ${name}`, 1, getLoop({ get: (k) => floor(1, k) }, reads))
+    }
   }
 
   console.log(`# Keyspace call cost (${machine()})\n`)
@@ -149,7 +201,7 @@ function main() {
       c.samples.push(timeLoop(c.loop, calls) / c.per)
     }
   }
-  ks.close()
+  for (const k of keyspaces) k.close()
   const result = Object.fromEntries(
     cases.map((c) => [
       c.id,
@@ -218,11 +270,17 @@ async function run() {
     setOverLru: ratio('ks.set', 'lru.set'),
     mgetPerKeyOverLruGet: ratio('ks.mget', 'lru.get'),
     getterOverNoop: ratio('getter', 'noop'),
+    getOverLruZipf: ratio('ks.get.zipf', 'lru.get.zipf'),
+    mgetPerKeyOverLruGetZipf: ratio('ks.mget.zipf', 'lru.get.zipf'),
+    getOverLruScattered: ratio('ks.get.scattered', 'lru.get.scattered'),
+    mgetPerKeyOverLruGetScattered: ratio('ks.mget.scattered', 'lru.get.scattered'),
+    floorOverLruZipf: ratio('floor.get.zipf', 'lru.get.zipf'),
   }
+  // Each row against lru-cache's get in the same access pattern.
   const rel = (id) => {
-    const parts = []
-    if (m('lru.get') && id !== 'lru.get') parts.push(`${(m(id) / m('lru.get')).toFixed(2)}×`)
-    return parts.join('')
+    const pattern = Object.keys(PATTERN_NAMES).find((p) => id.endsWith(`.${p}`))
+    const lruId = pattern ? `lru.get.${pattern}` : 'lru.get'
+    return m(lruId) && id !== lruId ? `${(m(id) / m(lruId)).toFixed(2)}×` : ''
   }
   const rows = Object.entries(all).map(([id, r]) => [
     r.label,
@@ -230,12 +288,17 @@ async function run() {
     r.minNs === undefined ? '' : ns(r.minNs),
     rel(id),
   ])
-  printTable(['what', 'ns per call (median)', 'min', '× lru-cache get'], rows)
+  printTable(['what', 'ns per call (median)', 'min', '× lru-cache get (same pattern)'], rows)
   const fmt = (x) => (x === undefined ? '—' : `${x.toFixed(2)}×`)
   console.log(
     `goals: Keyspace get ${fmt(ratios.getOverLru)} lru-cache get (≤ 2×), set ${fmt(ratios.setOverLru)} lru-cache set (≤ 2×), ` +
       `mget per key ${fmt(ratios.mgetPerKeyOverLruGet)} lru-cache get (≤ 1.5×), ` +
       `empty native getter ${fmt(ratios.getterOverNoop)} the no-op function (≤ 2×)`,
+  )
+  console.log(
+    `by pattern: zipf get ${fmt(ratios.getOverLruZipf)}, mget ${fmt(ratios.mgetPerKeyOverLruGetZipf)}; ` +
+      `scattered get ${fmt(ratios.getOverLruScattered)}, mget ${fmt(ratios.mgetPerKeyOverLruGetScattered)}; ` +
+      `the Node-API floor of a get alone is ${fmt(ratios.floorOverLruZipf)} lru-cache's zipf get`,
   )
   if (!redis) console.log('(redis-server not on PATH: Redis rows skipped)')
   const dir = join(__dirname, 'results')
