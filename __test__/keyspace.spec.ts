@@ -6,6 +6,7 @@ import test from 'ava'
 import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Dropper, Keyspace, NativeValue, type KeyspaceOptions } from '../index'
+import { keyspaceSettings } from '../src/keyspace-options'
 
 const WRONGTYPE = {
   instanceOf: Error,
@@ -1134,20 +1135,11 @@ test('get and set read keys and values of every length around the stack buffer, 
 test('ksGetFloor makes the Node-API calls of a get and reads no keyspace', (t) => {
   type Handle = { id: number; info(): Record<string, number> }
   const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown> & {
-    DropperHandle: new (capacity: number, threshold: number, name: string) => object
     KeyspaceHandle: new (config: object, dropper: object) => Handle
   }
-  const config = {
-    maxMemory: 0,
-    policy: 'noeviction',
-    eviction: true,
-    expire: true,
-    serverDel: true,
-    userDel: false,
-    userFlush: false,
-    returnBuffers: false,
-  }
-  const handle = new binding.KeyspaceHandle(config, new binding.DropperHandle(4096, 64, 'floor'))
+  // The facade's own settings for a keyspace, made by hand.
+  const { config, dropper } = keyspaceSettings({ hz: 0 })
+  const handle = new binding.KeyspaceHandle(config, dropper)
   t.true(binding.ksSet(handle.id, 'k', 'v'))
   const before = handle.info()
   // Whatever it is given (a live id, a missing key, no keyspace, no string,
