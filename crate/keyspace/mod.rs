@@ -64,7 +64,7 @@ pub use keys::Refused;
 pub use lazy::{LazyFree, Removal};
 pub use random::Rng;
 pub use strings::SetOptions;
-pub use table::{entry_memory, At, Entry, Key, Removed, Taken, ENTRY_OVERHEAD, PACKED};
+pub use table::{entry_memory, At, Entry, Incoming, Key, Removed, Taken, ENTRY_OVERHEAD, PACKED};
 
 use table::Table;
 

@@ -81,6 +81,22 @@ impl<T> Slot<T> {
     self.pointer().map(|p| unsafe { p.as_ref() })
   }
 
+  /// Loads the first and the last byte of the entry, if the slot is full,
+  /// and nothing else: a batch of lookups (`Table::warm`) then has every
+  /// cache line an entry spans in flight at once. An entry need not start
+  /// on a line (jemalloc packs 48-byte ones back to back), so half of them
+  /// cross into a second one.
+  pub fn warm(&self) {
+    if let Some(p) = self.pointer() {
+      let first = p.as_ptr().cast::<std::mem::MaybeUninit<u8>>();
+      // SAFETY: a full slot's pointer is a live `T` (see `entry`); both
+      // bytes lie inside it. They are read as `MaybeUninit`, since either
+      // may be padding, and only handed to `black_box`, never inspected.
+      let ends = unsafe { (first.read(), first.add(std::mem::size_of::<T>() - 1).read()) };
+      std::hint::black_box(ends);
+    }
+  }
+
   pub fn entry_mut(&mut self) -> Option<&mut T> {
     // SAFETY: as in `entry`; `&mut self` makes the borrow unique.
     self.pointer().map(|mut p| unsafe { p.as_mut() })

@@ -6,6 +6,7 @@
 //! `+`, no spaces, no leading zeros) when `incrby` needs a number.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use bytes::{Bytes, BytesMut};
 
@@ -203,32 +204,51 @@ impl Keyspace {
   /// named twice ends with its last value, as Redis applies the pairs in
   /// order.
   pub fn mset(&mut self, pairs: Vec<(&str, Bytes)>) -> LfResult<()> {
+    self.mset_incoming(
+      pairs.into_iter().map(|(key, value)| (key, Incoming::Value(Value::String(value)))).collect(),
+    )
+  }
+
+  /// [`Self::mset`] of values that may still be in the caller's buffers (as
+  /// [`Self::set_slice`]): a value short enough to pack is copied into its
+  /// entry and never allocated on its own. Every value is a string.
+  ///
+  /// Each key is hashed once, for the table and for finding the pairs that
+  /// name it again, and looked up twice: once to weigh what it holds, once
+  /// to write it (making room may have moved entries in between; the second
+  /// probe finds its memory in the cache).
+  pub fn mset_incoming(&mut self, pairs: Vec<(&str, Incoming<'_>)>) -> LfResult<()> {
+    self.table.step();
     let now = self.now_ms();
-    let mut last: HashMap<&str, usize> = HashMap::with_capacity(pairs.len());
-    for (i, (key, _)) in pairs.iter().enumerate() {
-      last.insert(key, i);
+    let hashes: Vec<u64> = pairs.iter().map(|(key, _)| self.table.hash_key(key)).collect();
+    self.table.warm(&hashes);
+    let mut last: HashMap<Named<'_>, usize, BuildHasherDefault<Prehashed>> =
+      HashMap::with_capacity_and_hasher(pairs.len(), BuildHasherDefault::default());
+    for (i, ((key, _), &hash)) in pairs.iter().zip(&hashes).enumerate() {
+      last.insert(Named { hash, key }, i);
     }
     let (mut before, mut after) = (0usize, 0usize);
-    for (&key, &i) in &last {
-      if let Some(e) = self.lookup_write(key, now) {
-        before += entry_memory(key.len(), e.bytes());
+    let mut kept = vec![false; pairs.len()];
+    for (named, &i) in &last {
+      kept[i] = true;
+      if let Some(at) = self.lookup_write_at(named.hash, named.key, &mut Some(now)) {
+        before += entry_memory(named.key.len(), self.table.entry(at).bytes());
       }
-      after += entry_memory(key.len(), string_bytes(pairs[i].1.len()));
+      after += entry_memory(named.key.len(), string_bytes(string_len(&pairs[i].1)));
     }
-    let protect: Vec<&str> = last.keys().copied().collect();
+    let protect: Vec<&str> = last.keys().map(|named| named.key).collect();
     self.reserve(after.saturating_sub(before), &protect)?;
-    for (i, (key, value)) in pairs.into_iter().enumerate() {
-      if last[key] != i {
+    for (((key, value), hash), kept) in pairs.into_iter().zip(hashes).zip(kept) {
+      if !kept {
         continue;
       }
-      let bytes = string_bytes(value.len());
-      if self.table.get(key).is_some() {
-        let old = self.table.replace(key, Value::String(value), bytes).expect("present");
-        self.table.set_expiry(key, 0);
-        self.table.touch(key);
-        self.dispose_taken(old, Removal::Overwrite);
-      } else {
-        self.insert_new(key, Value::String(value), bytes, 0);
+      let bytes = string_bytes(string_len(&value));
+      match self.table.find(hash, key) {
+        Some(at) => {
+          let old = self.table.overwrite_at(at, value, bytes, Some(0));
+          self.dispose_taken(old, Removal::Overwrite);
+        }
+        None => self.table.insert_hashed(hash, key, value, bytes, 0),
       }
     }
     Ok(())
@@ -327,5 +347,42 @@ impl Keyspace {
       }
     }
     Ok(new_len)
+  }
+}
+
+/// The length of a string going into the table (MSET's values are strings).
+fn string_len(value: &Incoming<'_>) -> usize {
+  value.string().expect("an MSET value is a string").len()
+}
+
+/// A key of an MSET batch with the hash the table files it under, so
+/// finding the pairs that name one key again hashes nothing twice.
+#[derive(PartialEq, Eq)]
+struct Named<'k> {
+  hash: u64,
+  key: &'k str,
+}
+
+impl std::hash::Hash for Named<'_> {
+  fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+    state.write_u64(self.hash);
+  }
+}
+
+/// Hands on the hash a [`Named`] carries (already keyed SipHash) as it is.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+
+  fn write(&mut self, _: &[u8]) {
+    unreachable!("a Named writes its hash only");
+  }
+
+  fn write_u64(&mut self, hash: u64) {
+    self.0 = hash;
   }
 }

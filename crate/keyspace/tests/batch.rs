@@ -1,5 +1,6 @@
 //! MGET and MSET: Redis's replies for missing keys and other kinds, MSET's
-//! TTL clearing and last-value-wins, and all-or-nothing under `maxmemory`.
+//! TTL clearing and last-value-wins, all-or-nothing under `maxmemory`, and
+//! values that pack as SET packs them.
 
 use super::*;
 
@@ -110,5 +111,46 @@ fn mset_evicts_for_the_whole_batch_but_never_its_own_keys() {
   assert_eq!(f.ks.info().evicted_keys, 2);
   assert_eq!(mget(&mut f, &["k01", "k05", "k06"]), vec![Some(b("w")), Some(b("v")), Some(b("v"))]);
   assert!(f.ks.used_memory() <= 4 * one);
+  f.check();
+}
+
+#[test]
+fn mset_of_slices_stores_what_set_slice_stores() {
+  // Values still in the caller's buffer pack into their entries as SET's
+  // do; a long one and an owned one spill, as SET's would.
+  let long = "x".repeat(200);
+  let pairs: [(&str, &[u8]); 4] =
+    [("short", b"v"), ("long", long.as_bytes()), ("text", "é中".as_bytes()), ("short", b"last")];
+  let mut by_set = Fixture::new();
+  for (key, value) in pairs {
+    by_set.ks.set_slice(key, value, opts()).unwrap();
+  }
+  let mut by_mset = Fixture::new();
+  let mut incoming: Vec<(&str, Incoming)> = pairs.iter().map(|&(k, v)| (k, Incoming::Str(v))).collect();
+  incoming.push(("owned", Incoming::Value(Value::String(b("o")))));
+  by_set.ks.set("owned", b("o"), opts()).unwrap();
+  by_mset.ks.mset_incoming(incoming).unwrap();
+  let keys = ["short", "long", "text", "owned"];
+  assert_eq!(mget(&mut by_mset, &keys), mget(&mut by_set, &keys));
+  assert_eq!(by_mset.ks.used_memory(), by_set.ks.used_memory(), "packed and spilled alike");
+  by_mset.check();
+}
+
+#[test]
+fn mset_writes_every_key_when_some_had_expired_and_others_are_new() {
+  let mut f = Fixture::new();
+  // Enough keys that the removals and inserts move entries about.
+  let keys: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+  for (i, k) in keys.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+    let px = (i % 4 == 0).then_some(10);
+    f.ks.set(k, Bytes::from(format!("old{i}")), SetOptions { px, ..opts() }).unwrap();
+  }
+  f.clock.advance(10);
+  let values: Vec<Bytes> = (0..300).map(|i| Bytes::from(format!("new{i}"))).collect();
+  f.ks.mset(keys.iter().map(String::as_str).zip(values.iter().cloned()).collect()).unwrap();
+  let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+  assert_eq!(mget(&mut f, &names), values.into_iter().map(Some).collect::<Vec<_>>());
+  assert_eq!(f.ks.info().expired_keys, 75, "the expired keys were removed, then written anew");
+  assert_eq!(f.ks.info().expires, 0);
   f.check();
 }
