@@ -294,6 +294,63 @@ test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t)
   t.is(small.size, 2)
 })
 
+test('mset stores and refuses alike in a short batch and in one past the fast path', (t) => {
+  // A batch of up to 4 096 pairs is spread into one call of the fast path
+  // (ksMset); a longer one takes the class method. Both must store the same
+  // values and refuse the same ones, by the same names.
+  const long = 'x'.repeat(300)
+  const mixed: Array<[string, unknown]> = [
+    ['short', 'v'],
+    ['long', long],
+    ['text', 'é中🙂'],
+    ['number', 42],
+    ['bigint', 10n ** 20n],
+    ['buffer', Buffer.from([0x68, 0x69])],
+    ['bytes', new Uint8Array([0x6f, 0x6b])],
+    ['short', 'last'],
+  ]
+  const expected = ['last', long, 'é中🙂', '42', '100000000000000000000', 'hi', 'ok']
+  const names = ['short', 'long', 'text', 'number', 'bigint', 'buffer', 'bytes']
+  const padding = (n: number): Array<[string, unknown]> => Array.from({ length: n }, (_, i) => [`pad:${i}`, i])
+  for (const [label, entries] of [
+    ['short batch', mixed],
+    ['long batch', [...padding(5000), ...mixed]],
+  ] as const) {
+    const { ks } = fresh({ hz: 0 })
+    ks.set('short', 'old', { ex: 100 })
+    ks.mset(entries)
+    t.deepEqual(ks.mget(...names), expected, label)
+    t.is(ks.ttl('short'), -1, `${label}: the TTL is cleared`)
+    const size = ks.size
+    const at = entries.length
+    for (const [bad, message] of [
+      [{}, new RegExp(`^values\\[${at}\\] is an object`)],
+      ['a\uD800', new RegExp(`^values\\[${at}\\] is a string with a lone surrogate at index 1.*as a Buffer$`)],
+    ] as const) {
+      t.throws(() => ks.mset([...entries, ['new', bad]]), { instanceOf: TypeError, message }, label)
+    }
+    t.is(ks.size, size, `${label}: a refused batch writes nothing`)
+    t.is(ks.get('new'), null)
+    ks.close()
+    t.throws(() => ks.mset(mixed), { code: 'ERR_LAZYFREE_CLOSED' }, `${label}: closed`)
+  }
+})
+
+test('ksMset refuses what is not key, value pairs', (t) => {
+  const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown> & {
+    KeyspaceHandle: new (config: object, dropper: object) => { id: number; size: number }
+  }
+  const { config, dropper } = keyspaceSettings({ hz: 0 })
+  const handle = new binding.KeyspaceHandle(config, dropper)
+  const pairs = { instanceOf: TypeError, message: 'ksMset takes one or more key, value pairs' }
+  t.throws(() => binding.ksMset(handle.id), pairs)
+  t.throws(() => binding.ksMset(handle.id, 'a', '1', 'b'), pairs)
+  t.is(handle.size, 0)
+  t.throws(() => binding.ksMset(0, 'a', '1'), { code: 'ERR_LAZYFREE_CLOSED' })
+  binding.ksMset(handle.id, 'a', '1', 'b', 2)
+  t.deepEqual(binding.ksMget(handle.id, 'a', 'b'), ['1', '2'])
+})
+
 test('scan walks every key once when nothing changes, about count slots per call', (t) => {
   const { ks } = fresh({ hz: 0 })
   for (let i = 0; i < 95; i++) ks.set(`key:${i}`, 'v')

@@ -99,6 +99,8 @@ export interface FastBinding {
   ksSet(id: number, key: string, value: unknown): boolean
   /** `Keyspace#mget`. */
   ksMget(id: number, ...keys: string[]): Array<string | Buffer | null>
+  /** `Keyspace#mset` of the pairs `key0, value0, key1, value1, …` (at least one). */
+  ksMset(id: number, ...pairs: unknown[]): void
   /** `Dropper#defer` of a `NativeValue`. */
   dropperDefer(dropperId: number, nativeId: number): boolean
   /** `NativeValue#release`. */

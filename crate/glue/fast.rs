@@ -1,6 +1,7 @@
-//! The hot path: keyspace `get` and `set`, `Dropper#defer` and
-//! `NativeValue#release` (and the `capacity` getter) as plain Node-API
-//! functions over ids, at the cost floor of a call into the addon.
+//! The hot path: keyspace `get`, `set`, `mget` and `mset`, `Dropper#defer`
+//! and `NativeValue#release` (and the `capacity` getter) as plain Node-API
+//! functions over ids, at the cost floor of a call into the addon; and
+//! `ksGetFloor`, a get's Node-API calls alone, for the benchmarks.
 //!
 //! Why it exists: a `#[napi]` class method pays ~300 ns before it does
 //! anything (unwrapping `this`, checking its type tag, opening and closing a
@@ -47,7 +48,7 @@ use crate::error::LfError;
 use crate::glue::convert::{not_well_formed, Converter};
 use crate::glue::errors::{conv, throw};
 use crate::glue::js::{Handle, Js};
-use crate::keyspace::{Keyspace, SetOptions};
+use crate::keyspace::{Incoming, Keyspace, SetOptions};
 use crate::shared::Lease;
 use crate::value::{Bytes, Value};
 
@@ -644,15 +645,19 @@ enum SetValue<'a> {
 /// a string that is not well-formed.
 #[cold]
 #[inline(never)]
-fn value_beyond_stack(env: sys::napi_env, value: Handle, why: NotShort) -> napi::Result<Bytes> {
-  let name = || "value".to_string();
+fn value_beyond_stack(
+  env: sys::napi_env,
+  value: Handle,
+  why: NotShort,
+  name: &dyn Fn() -> String,
+) -> napi::Result<Bytes> {
   match why {
     NotShort::NotString | NotShort::Long => {
       let js = Js::new(&Env::from_raw(env));
-      Converter::new(js).scalar(value, &name).map_err(|e| conv(&js.env(), e))
+      Converter::new(js).scalar(value, name).map_err(|e| conv(&js.env(), e))
     }
     NotShort::LoneSurrogate(at) => Err(lf(env, not_well_formed(&name(), at, true))),
-    NotShort::Unreadable => Err(lf(env, unreadable(&name))),
+    NotShort::Unreadable => Err(lf(env, unreadable(name))),
   }
 }
 
@@ -672,7 +677,7 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
     let mut vstack = TextBuf::new();
     let value = match short_read(env, value, &mut vstack) {
       Ok(text) => SetValue::Short(text),
-      Err(why) => SetValue::Converted(value_beyond_stack(env, value, why)?),
+      Err(why) => SetValue::Converted(value_beyond_stack(env, value, why, &|| "value".into())?),
     };
     let store = |ks: &mut Keyspace| match value {
       SetValue::Short(text) => ks.set_slice(key, text.as_bytes(), SetOptions::default()),
@@ -745,50 +750,83 @@ fn read_keys(env: sys::napi_env, keys: &[sys::napi_value]) -> Result<(Vec<u8>, V
 /// takes no call per key beyond copying its text.
 unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
   guard(env, || {
-    const STACK_ARGS: usize = 128;
-    let mut argc = STACK_ARGS;
-    let mut stack_args = [ptr::null_mut(); STACK_ARGS];
-    let mut data = ptr::null_mut();
-    // SAFETY: Node-API's arguments to this callback; `stack_args` has room
-    // for `argc` values.
-    check(
-      unsafe {
-        sys::napi_get_cb_info(env, info, &mut argc, stack_args.as_mut_ptr(), ptr::null_mut(), &mut data)
-      },
-      "get_cb_info",
-    )?;
-    let mut heap_args = Vec::new();
-    let argv: &[sys::napi_value] = if argc <= STACK_ARGS {
-      &stack_args[..argc]
-    } else {
-      heap_args.resize(argc, ptr::null_mut());
-      // SAFETY: as above; `heap_args` holds `argc` values.
-      check(
-        unsafe {
-          sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            heap_args.as_mut_ptr(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-          )
-        },
-        "get_cb_info",
-      )?;
-      &heap_args[..argc]
-    };
-    let Some((&id, keys)) = argv.split_first() else {
-      return Err(lf(env, closed()));
-    };
-    let entry =
-      keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
-    // Every key's text in one buffer; `ends[i]` is where key i ends.
-    let (text, ends) = read_keys(env, keys).map_err(|e| lf(env, e))?;
-    let text =
-      std::str::from_utf8(&text).map_err(|_| lf(env, LfError::Type("keys are not valid text".into())))?;
-    let mut start = 0;
-    let names: Vec<&str> = ends
+    // SAFETY: Node-API's arguments to this callback.
+    unsafe { with_all_args(env, info, |argv, data| mget_body(env, argv, data)) }
+  })
+}
+
+/// Runs `f` on every argument of the running call and its function's data
+/// pointer: on the stack when there are few (most calls), else in a `Vec`.
+///
+/// # Safety
+/// `env` and `info` are the ones Node-API passed to the running callback.
+unsafe fn with_all_args<R>(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+  f: impl FnOnce(&[sys::napi_value], *mut c_void) -> napi::Result<R>,
+) -> napi::Result<R> {
+  const STACK_ARGS: usize = 128;
+  let mut argc = STACK_ARGS;
+  let mut stack_args = [ptr::null_mut(); STACK_ARGS];
+  let mut data = ptr::null_mut();
+  // SAFETY: the caller's contract; `stack_args` has room for `argc` values.
+  check(
+    unsafe {
+      sys::napi_get_cb_info(env, info, &mut argc, stack_args.as_mut_ptr(), ptr::null_mut(), &mut data)
+    },
+    "get_cb_info",
+  )?;
+  if argc <= STACK_ARGS {
+    return f(&stack_args[..argc], data);
+  }
+  let mut heap_args = vec![ptr::null_mut(); argc];
+  // SAFETY: as above; `heap_args` holds `argc` values.
+  check(
+    unsafe {
+      sys::napi_get_cb_info(env, info, &mut argc, heap_args.as_mut_ptr(), ptr::null_mut(), ptr::null_mut())
+    },
+    "get_cb_info",
+  )?;
+  f(&heap_args[..argc], data)
+}
+
+/// [`ks_mget`] once its arguments are read.
+fn mget_body(
+  env: sys::napi_env,
+  argv: &[sys::napi_value],
+  data: *mut c_void,
+) -> napi::Result<sys::napi_value> {
+  let Some((&id, keys)) = argv.split_first() else {
+    return Err(lf(env, closed()));
+  };
+  let entry =
+    keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
+  // Every key's text in one buffer; `ends[i]` is where key i ends.
+  let (text, ends) = read_keys(env, keys).map_err(|e| lf(env, e))?;
+  let names = key_names(env, &text, &ends)?;
+  let items = match entry {
+    Entry::Own(cell) => {
+      let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+      let values = ks.mget(&names);
+      replies(env, values.into_iter(), cell.buffers)?
+    }
+    Entry::Shared { slot, buffers } => {
+      // `SharedKeyspace::mget` takes the keys' shards in ascending order
+      // and returns owned replies once every lock is released.
+      let values = on_lease(&slot, |ks| ks.mget(&names)).map_err(|e| lf(env, e))?;
+      replies(env, values.iter().map(|v| v.as_deref()), buffers)?
+    }
+  };
+  array_of(env, &items)
+}
+
+/// The keys [`read_keys`] read into `text`, each ending at its `ends`.
+fn key_names<'t>(env: sys::napi_env, text: &'t [u8], ends: &[usize]) -> napi::Result<Vec<&'t str>> {
+  let text =
+    std::str::from_utf8(text).map_err(|_| lf(env, LfError::Type("keys are not valid text".into())))?;
+  let mut start = 0;
+  Ok(
+    ends
       .iter()
       .map(|&end| {
         // Each key was whole UTF-8, so every boundary is a char boundary.
@@ -796,22 +834,102 @@ unsafe extern "C" fn ks_mget(env: sys::napi_env, info: sys::napi_callback_info) 
         start = end;
         name
       })
-      .collect();
-    let items = match entry {
-      Entry::Own(cell) => {
-        let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-        let values = ks.mget(&names);
-        replies(env, values.into_iter(), cell.buffers)?
+      .collect(),
+  )
+}
+
+/// An MSET value as [`read_values`] read it: a short string's UTF-8 in the
+/// batch's one buffer, or any other value converted to bytes of its own.
+enum ValueAt {
+  Text(std::ops::Range<usize>),
+  Converted(Bytes),
+}
+
+/// Reads MSET's values, all of them before any key is written: a short
+/// string into one buffer (packed into its entry later, with no allocation
+/// of its own), anything else converted as `KeyspaceHandle.mset` converts
+/// it, and refused by the same name (`values[i]`).
+fn read_values(env: sys::napi_env, values: &[sys::napi_value]) -> napi::Result<(Vec<u8>, Vec<ValueAt>)> {
+  let mut text = Vec::with_capacity(values.len() * 16);
+  let mut out = Vec::with_capacity(values.len());
+  let mut stack = TextBuf::new();
+  for (i, &value) in values.iter().enumerate() {
+    let value = Handle::from_raw(value);
+    out.push(match short_read(env, value, &mut stack) {
+      Ok(short) => {
+        let at = text.len();
+        text.extend_from_slice(short.as_bytes());
+        ValueAt::Text(at..text.len())
       }
-      Entry::Shared { slot, buffers } => {
-        // `SharedKeyspace::mget` takes the keys' shards in ascending order
-        // and returns owned replies once every lock is released.
-        let values = on_lease(&slot, |ks| ks.mget(&names)).map_err(|e| lf(env, e))?;
-        replies(env, values.iter().map(|v| v.as_deref()), buffers)?
-      }
-    };
-    array_of(env, &items)
+      Err(why) => ValueAt::Converted(value_beyond_stack(env, value, why, &|| format!("values[{i}]"))?),
+    });
+  }
+  Ok((text, out))
+}
+
+/// `ksMset(id, key0, value0, key1, value1, …)`: MSET. The facade has
+/// checked every key (a well-formed string) and sends at least one pair.
+/// Every key and value is read and converted before the keyspace is
+/// touched, so a value refused changes nothing, as a refused batch does.
+unsafe extern "C" fn ks_mset(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  guard(env, || {
+    // SAFETY: Node-API's arguments to this callback.
+    unsafe { with_all_args(env, info, |argv, data| mset_body(env, argv, data)) }
   })
+}
+
+/// [`ks_mset`] once its arguments are read.
+fn mset_body(
+  env: sys::napi_env,
+  argv: &[sys::napi_value],
+  data: *mut c_void,
+) -> napi::Result<sys::napi_value> {
+  let Some((&id, flat)) = argv.split_first() else {
+    return Err(lf(env, closed()));
+  };
+  let entry =
+    keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
+  if flat.is_empty() || flat.len() % 2 != 0 {
+    return Err(lf(env, LfError::Type("ksMset takes one or more key, value pairs".into())));
+  }
+  let (keys, values): (Vec<sys::napi_value>, Vec<sys::napi_value>) =
+    flat.chunks_exact(2).map(|pair| (pair[0], pair[1])).unzip();
+  let (text, ends) = read_keys(env, &keys).map_err(|e| lf(env, e))?;
+  let names = key_names(env, &text, &ends)?;
+  let (bytes, values) = read_values(env, &values)?;
+  match entry {
+    Entry::Own(cell) => {
+      let pairs = names
+        .into_iter()
+        .zip(values)
+        .map(|(key, value)| match value {
+          ValueAt::Text(at) => (key, Incoming::Str(&bytes[at])),
+          ValueAt::Converted(b) => (key, Incoming::Value(Value::String(b))),
+        })
+        .collect();
+      let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
+      ks.mset_incoming(pairs).map_err(|e| lf(env, e))?;
+      crate::glue::errors::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
+    }
+    Entry::Shared { slot, .. } => {
+      let pairs = names
+        .into_iter()
+        .zip(values)
+        .map(|(key, value)| match value {
+          ValueAt::Text(at) => (key, Bytes::copy_from_slice(&bytes[at])),
+          ValueAt::Converted(b) => (key, b),
+        })
+        .collect();
+      let dropper = on_lease(&slot, |ks| ks.mset(pairs).map(|()| Arc::clone(ks.dropper())))
+        .and_then(|r| r)
+        .map_err(|e| lf(env, e))?;
+      crate::glue::errors::report_spawn_error(&Env::from_raw(env), &dropper)?;
+    }
+  }
+  let mut undefined = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_get_undefined(env, &mut undefined) }, "get_undefined")?;
+  Ok(undefined)
 }
 
 /// MGET's replies, each a string or `Buffer`, or `null` for a `None`; made
@@ -1028,10 +1146,11 @@ pub fn register_exports(env: &Env, exports: &napi::bindgen_prelude::Object) -> n
   // The keyspace functions carry this thread's keyspace table as their
   // data (see `keyspaces`).
   let table = KEYSPACES.with(|r| ptr::from_ref(r).cast_mut().cast::<c_void>());
-  let functions: [(&str, Callback, *mut c_void); 7] = [
+  let functions: [(&str, Callback, *mut c_void); 8] = [
     ("ksGet", ks_get, table),
     ("ksGetFloor", ks_get_floor, ptr::null_mut()),
     ("ksMget", ks_mget, table),
+    ("ksMset", ks_mset, table),
     ("ksSet", ks_set, table),
     ("dropperDefer", dropper_defer, ptr::null_mut()),
     ("nativeRelease", native_release, ptr::null_mut()),
