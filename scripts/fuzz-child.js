@@ -492,7 +492,10 @@ function check(what, recipe, call, reference) {
 
 const norm = (x) => (Buffer.isBuffer(x) ? x.toString('hex') : Array.isArray(x) ? x.map(norm) : x)
 
-/** A Keyspace's whole content, to check a refused command changed nothing. */
+/**
+ * A Keyspace's whole content, to check a refused command changed nothing:
+ * [key, type, value, whether it has a TTL] for every key.
+ */
 function snapshot(ks) {
   const out = []
   for (const k of ks.keys('*').sort()) {
@@ -507,9 +510,20 @@ function snapshot(ks) {
             : t === 'set'
               ? norm(ks.smembers(k)).sort()
               : ks.zrange(k, 0, -1, { withScores: true })
-    out.push([k, t, norm(v)])
+    out.push([k, t, norm(v), ks.pttl(k) >= 0])
   }
-  return JSON.stringify(out)
+  return out
+}
+
+/**
+ * Whether `after` is `before` but for keys with a TTL that are gone: a key
+ * set with a TTL of a millisecond may expire while a command runs, which
+ * is no change the command made.
+ */
+function unchanged(before, after) {
+  const left = new Set(after.map(([k]) => k))
+  const kept = before.filter(([k, , , ttl]) => !ttl || left.has(k))
+  return JSON.stringify(kept) === JSON.stringify(after)
 }
 
 const keyRecipe = fc.oneof(
@@ -548,6 +562,11 @@ const command = fc.oneof(
   }),
   fc.record({ c: fc.constant('setValue'), key: keyRecipe, value: valueRecipe }),
   fc.record({
+    c: fc.constant('mset'),
+    pairs: fc.array(fc.tuple(keyRecipe, valueRecipe), { minLength: 1, maxLength: 4 }),
+  }),
+  fc.record({ c: fc.constant('mget'), keys: fc.array(keyRecipe, { minLength: 1, maxLength: 4 }) }),
+  fc.record({
     c: fc.constantFrom('get', 'del', 'exists', 'type', 'keys', 'lrange', 'expire', 'rename'),
     key: keyRecipe,
     other: fc.anything(),
@@ -563,7 +582,8 @@ function runCommand(ks, cmd) {
   let expected
   let read
   const invoke = () => {
-    const key = buildKey(cmd.key, ctx)
+    // mset and mget name their keys in their pairs and lists instead.
+    const key = cmd.key === undefined ? undefined : buildKey(cmd.key, ctx)
     switch (cmd.c) {
       case 'set': {
         const value = build(cmd.value, ctx)
@@ -628,6 +648,28 @@ function runCommand(ks, cmd) {
         ks.setValue(key, v)
         return
       }
+      case 'mset': {
+        const pairs = cmd.pairs.map(([k, v]) => [buildKey(k, ctx), build(v, ctx)])
+        const refPairs = cmd.pairs.map(([k, v]) => [buildKey(k, refCtx), build(v, refCtx)])
+        // Every key is checked before any value is converted.
+        expected = expect(() => {
+          const keys = refPairs.map(([k]) => refKey(k))
+          return refPairs.map(([, v], i) => [keys[i], refScalar(v)])
+        })
+        ks.mset(pairs)
+        // Each key's last value, as stored and as the reference has it.
+        read = () => {
+          const last = new Map(expected.ok.map(([k, v]) => [k, hex(v)]))
+          return [[...last.keys()].map((k) => hex(ks.get(k))), [...last.values()]]
+        }
+        return
+      }
+      case 'mget': {
+        const keys = cmd.keys.map((k) => buildKey(k, ctx))
+        expected = expect(() => cmd.keys.map((k) => refKey(buildKey(k, refCtx))))
+        ks.mget(...keys)
+        return
+      }
       default: {
         const o = cmd.other
         if (cmd.c === 'keys') ks.keys(key)
@@ -646,7 +688,7 @@ function runCommand(ks, cmd) {
     const hostile = ctx.hostile || refCtx.hostile
     // WRONGTYPE and friends are coded; the reference does not model kinds.
     judgeError(e, e && typeof e.code === 'string' ? undefined : expected, hostile, what)
-    if (snapshot(ks) !== before) fail(what, `threw ${e && e.message} but changed the keyspace`)
+    if (!unchanged(before, snapshot(ks))) fail(what, `threw ${e && e.message} but changed the keyspace`)
     return
   }
   if (ctx.hostile || refCtx.hostile || expected === undefined) return
@@ -665,6 +707,8 @@ function runCommand(ks, cmd) {
     if (cmd.c === 'hset' && got[1] !== got[2]) fail(what, `hget gave ${got[2]}, expected ${got[1]}`)
     if (cmd.c === 'sadd' && JSON.stringify(got[1]) !== JSON.stringify(got[2]))
       fail(what, `members missing: ${JSON.stringify(got[2])}`)
+    if (cmd.c === 'mset' && JSON.stringify(got[0]) !== JSON.stringify(got[1]))
+      fail(what, `stored ${JSON.stringify(got[0])}, expected ${JSON.stringify(got[1])}`)
   }
 }
 
