@@ -790,17 +790,28 @@ unsafe fn with_all_args<R>(
   f(&heap_args[..argc], data)
 }
 
+/// The keyspace a variadic call names by its first argument (an id), and
+/// the arguments after it.
+fn entry_and_rest(
+  env: sys::napi_env,
+  argv: &[sys::napi_value],
+  data: *mut c_void,
+) -> napi::Result<(Entry, &[sys::napi_value])> {
+  let Some((&id, rest)) = argv.split_first() else {
+    return Err(lf(env, closed()));
+  };
+  let entry =
+    keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
+  Ok((entry, rest))
+}
+
 /// [`ks_mget`] once its arguments are read.
 fn mget_body(
   env: sys::napi_env,
   argv: &[sys::napi_value],
   data: *mut c_void,
 ) -> napi::Result<sys::napi_value> {
-  let Some((&id, keys)) = argv.split_first() else {
-    return Err(lf(env, closed()));
-  };
-  let entry =
-    keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
+  let (entry, keys) = entry_and_rest(env, argv, data)?;
   // Every key's text in one buffer; `ends[i]` is where key i ends.
   let (text, ends) = read_keys(env, keys).map_err(|e| lf(env, e))?;
   let names = key_names(env, &text, &ends)?;
@@ -884,11 +895,7 @@ fn mset_body(
   argv: &[sys::napi_value],
   data: *mut c_void,
 ) -> napi::Result<sys::napi_value> {
-  let Some((&id, flat)) = argv.split_first() else {
-    return Err(lf(env, closed()));
-  };
-  let entry =
-    keyspaces(data).borrow().get(number(env, Handle::from_raw(id))).ok_or_else(|| lf(env, closed()))?;
+  let (entry, flat) = entry_and_rest(env, argv, data)?;
   if flat.is_empty() || flat.len() % 2 != 0 {
     return Err(lf(env, LfError::Type("ksMset takes one or more key, value pairs".into())));
   }
