@@ -336,6 +336,43 @@ test('mset stores and refuses alike in a short batch and in one past the fast pa
   }
 })
 
+test('an error a command throws is made once its keyspace is let go', (t) => {
+  // Making a coded error sets its `code`, which runs a setter on
+  // Error.prototype if a program put one there; that setter may use the
+  // keyspace the failed command was on.
+  const { ks } = fresh({ hz: 0, maxMemory: 1000 })
+  ks.set('x', 'present')
+  ks.rpush('list', 'a')
+  const seen: string[] = []
+  const original = Object.getOwnPropertyDescriptor(Error.prototype, 'code')
+  let inside = false
+  Object.defineProperty(Error.prototype, 'code', {
+    configurable: true,
+    set(this: Error, value: unknown) {
+      Object.defineProperty(this, 'code', { value, configurable: true, writable: true, enumerable: true })
+      if (inside) return
+      inside = true
+      try {
+        seen.push(String(ks.get('x')))
+      } catch (e) {
+        seen.push(`threw ${(e as { code?: string }).code}`)
+      } finally {
+        inside = false
+      }
+    },
+  })
+  try {
+    t.throws(() => ks.get('list'), { code: 'WRONGTYPE' })
+    t.throws(() => ks.set('big', 'v'.repeat(2000)), { code: 'OOM' })
+    t.throws(() => ks.mset({ a: 'v'.repeat(600), b: 'v'.repeat(600) }), { code: 'OOM' })
+  } finally {
+    if (original) Object.defineProperty(Error.prototype, 'code', original)
+    else delete (Error.prototype as { code?: unknown }).code
+  }
+  t.deepEqual(seen, ['present', 'present', 'present'])
+  t.deepEqual(ks.mget('big', 'a', 'b'), [null, null, null], 'the refused writes wrote nothing')
+})
+
 test('ksMset refuses what is not key, value pairs', (t) => {
   const binding = createRequire(import.meta.url)('../binding.js') as Record<string, (...args: unknown[]) => unknown> & {
     KeyspaceHandle: new (config: object, dropper: object) => { id: number; size: number }

@@ -572,6 +572,14 @@ fn guard(env: sys::napi_env, body: impl FnOnce() -> napi::Result<sys::napi_value
   ptr::null_mut()
 }
 
+/// Emits the warning of a drop thread that could not start, taken (by
+/// `Dropper::take_spawn_error`) while the keyspace was borrowed and emitted
+/// once it is let go, since it runs JavaScript.
+#[cold]
+fn warn_spawn(env: sys::napi_env, message: &str) -> napi::Result<()> {
+  crate::glue::errors::emit_spawn_warning(&Env::from_raw(env), message)
+}
+
 fn lf(env: sys::napi_env, e: LfError) -> Error {
   throw(&Env::from_raw(env), e)
 }
@@ -587,9 +595,15 @@ unsafe extern "C" fn ks_get(env: sys::napi_env, info: sys::napi_callback_info) -
     match entry {
       Entry::Own(cell) => {
         let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-        match ks.get(key).map_err(|e| lf(env, e))? {
-          Some(bytes) => bulk(env, bytes, cell.buffers),
-          None => null(env),
+        match ks.get(key) {
+          Ok(Some(bytes)) => bulk(env, bytes, cell.buffers),
+          Ok(None) => null(env),
+          Err(e) => {
+            // Made once the keyspace is let go: making an error may run
+            // JavaScript (a setter on `Error.prototype`) that uses it.
+            drop(ks);
+            Err(lf(env, e))
+          }
         }
       }
       Entry::Shared { slot, buffers } => {
@@ -686,9 +700,21 @@ unsafe extern "C" fn ks_set(env: sys::napi_env, info: sys::napi_callback_info) -
     match entry {
       Entry::Own(cell) => {
         let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-        let stored = store(&mut ks).map_err(|e| lf(env, e))?;
-        crate::glue::errors::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
-        boolean(env, stored)
+        // The error or warning once the keyspace is let go: either may run
+        // JavaScript that uses it.
+        match store(&mut ks) {
+          Ok(stored) => {
+            if let Some(message) = ks.dropper().take_spawn_error() {
+              drop(ks);
+              warn_spawn(env, &message)?;
+            }
+            boolean(env, stored)
+          }
+          Err(e) => {
+            drop(ks);
+            Err(lf(env, e))
+          }
+        }
       }
       Entry::Shared { slot, .. } => {
         let (stored, dropper) = on_lease(&slot, |ks| (ks.with_key(key, store), Arc::clone(ks.dropper())))
@@ -915,8 +941,14 @@ fn mset_body(
         })
         .collect();
       let mut ks = cell.ks.try_borrow_mut().map_err(|_| lf(env, busy()))?;
-      ks.mset_incoming(pairs).map_err(|e| lf(env, e))?;
-      crate::glue::errors::report_spawn_error(&Env::from_raw(env), ks.dropper())?;
+      // As SET: the error or warning once the keyspace is let go.
+      let done = ks.mset_incoming(pairs);
+      let warning = done.as_ref().ok().and_then(|()| ks.dropper().take_spawn_error());
+      drop(ks);
+      done.map_err(|e| lf(env, e))?;
+      if let Some(message) = warning {
+        warn_spawn(env, &message)?;
+      }
     }
     Entry::Shared { slot, .. } => {
       let pairs = names
