@@ -295,7 +295,7 @@ test('mset is all or nothing: a bad entry or value, or OOM, writes nothing', (t)
 })
 
 test('mset stores and refuses alike in a short batch and in one past the fast path', (t) => {
-  // A batch of up to 4 096 pairs is spread into one call of the fast path
+  // A batch of up to 2 048 pairs is spread into one call of the fast path
   // (ksMset); a longer one takes the class method. Both must store the same
   // values and refuse the same ones, by the same names.
   const long = 'x'.repeat(300)
@@ -314,7 +314,7 @@ test('mset stores and refuses alike in a short batch and in one past the fast pa
   const padding = (n: number): Array<[string, unknown]> => Array.from({ length: n }, (_, i) => [`pad:${i}`, i])
   for (const [label, entries] of [
     ['short batch', mixed],
-    ['long batch', [...padding(5000), ...mixed]],
+    ['long batch', [...padding(3000), ...mixed]],
   ] as const) {
     const { ks } = fresh({ hz: 0 })
     ks.set('short', 'old', { ex: 100 })
