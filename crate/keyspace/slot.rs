@@ -87,11 +87,14 @@ impl<T> Slot<T> {
   /// on a line (jemalloc packs 48-byte ones back to back), so half of them
   /// cross into a second one.
   pub fn warm(&self) {
+    // The last byte below is inside `T` only if `T` has one.
+    const { assert!(std::mem::size_of::<T>() > 0, "a slot's entry has a size") };
     if let Some(p) = self.pointer() {
       let first = p.as_ptr().cast::<std::mem::MaybeUninit<u8>>();
-      // SAFETY: a full slot's pointer is a live `T` (see `entry`); both
-      // bytes lie inside it. They are read as `MaybeUninit`, since either
-      // may be padding, and only handed to `black_box`, never inspected.
+      // SAFETY: a full slot's pointer is a live `T` (see `entry`), and `T`
+      // is not zero-sized (asserted above), so both bytes lie inside it.
+      // They are read as `MaybeUninit`, since either may be padding, and
+      // only handed to `black_box`, never inspected.
       let ends = unsafe { (first.read(), first.add(std::mem::size_of::<T>() - 1).read()) };
       std::hint::black_box(ends);
     }
