@@ -494,7 +494,7 @@ const norm = (x) => (Buffer.isBuffer(x) ? x.toString('hex') : Array.isArray(x) ?
 
 /**
  * A Keyspace's whole content, to check a refused command changed nothing:
- * [key, type, value, whether it has a TTL] for every key.
+ * [key, type, value, the milliseconds its TTL has left or -1] for every key.
  */
 function snapshot(ks) {
   const out = []
@@ -510,20 +510,22 @@ function snapshot(ks) {
             : t === 'set'
               ? norm(ks.smembers(k)).sort()
               : ks.zrange(k, 0, -1, { withScores: true })
-    out.push([k, t, norm(v), ks.pttl(k) >= 0])
+    out.push([k, t, norm(v), ks.pttl(k)])
   }
   return out
 }
 
 /**
- * Whether `after` is `before` but for keys with a TTL that are gone: a key
- * set with a TTL of a millisecond may expire while a command runs, which
- * is no change the command made.
+ * Whether `after` is `before` but for keys whose TTL ran out in the
+ * `elapsedMs` between them: a key set with a TTL of a millisecond may expire
+ * while a command runs, which is no change the command made. TTLs left are
+ * not compared, only whether a key has one.
  */
-function unchanged(before, after) {
+function unchanged(before, after, elapsedMs) {
   const left = new Set(after.map(([k]) => k))
-  const kept = before.filter(([k, , , ttl]) => !ttl || left.has(k))
-  return JSON.stringify(kept) === JSON.stringify(after)
+  const kept = before.filter(([k, , , ttl]) => left.has(k) || ttl < 0 || ttl > elapsedMs + 1)
+  const shape = (entries) => JSON.stringify(entries.map(([k, t, v, ttl]) => [k, t, v, ttl >= 0]))
+  return shape(kept) === shape(after)
 }
 
 const keyRecipe = fc.oneof(
@@ -578,6 +580,7 @@ function runCommand(ks, cmd) {
   const ctx = { hostile: false }
   const refCtx = { hostile: false }
   const before = snapshot(ks)
+  const started = Date.now()
   const what = `Keyspace.${cmd.c}`
   let expected
   let read
@@ -688,7 +691,9 @@ function runCommand(ks, cmd) {
     const hostile = ctx.hostile || refCtx.hostile
     // WRONGTYPE and friends are coded; the reference does not model kinds.
     judgeError(e, e && typeof e.code === 'string' ? undefined : expected, hostile, what)
-    if (!unchanged(before, snapshot(ks))) fail(what, `threw ${e && e.message} but changed the keyspace`)
+    if (!unchanged(before, snapshot(ks), Date.now() - started)) {
+      fail(what, `threw ${e && e.message} but changed the keyspace`)
+    }
     return
   }
   if (ctx.hostile || refCtx.hostile || expected === undefined) return
