@@ -364,7 +364,9 @@ export class Keyspace<T extends string | Buffer = string> {
     }
     // The pairs flat, key then value, as ksMset takes them. A key's name
     // for an error is built only when the key is refused.
-    const flat: unknown[] = []
+    // Sized up front when the count is known, so filling it never grows it.
+    const count = Array.isArray(entries) ? entries.length : entries instanceof Map ? entries.size : 0
+    const flat: unknown[] = new Array(2 * count)
     let n = 0
     if (entries instanceof Map || isIterable(entries)) {
       let i = 0
@@ -384,6 +386,7 @@ export class Keyspace<T extends string | Buffer = string> {
       }
     }
     if (n === 0) throw new TypeError('mset needs at least one entry')
+    flat.length = n
     // A batch is spread into one call's arguments up to a bound (V8's stack
     // holds them); a longer one, or a closed keyspace (id 0, which the
     // checked path refuses), takes the class method.
