@@ -364,8 +364,11 @@ export class Keyspace<T extends string | Buffer = string> {
     }
     // The pairs flat, key then value, as ksMset takes them. A key's name
     // for an error is built only when the key is refused.
-    // Sized up front when the count is known, so filling it never grows it.
+    // Sized up front when the count is known, so filling it never grows it
+    // (`new Array(length)`: setting `length` on an empty array, or
+    // `Array.from({ length })`, does not reserve the room).
     const count = Array.isArray(entries) ? entries.length : entries instanceof Map ? entries.size : 0
+    // oxlint-disable-next-line unicorn/no-new-array -- the argument is a length
     const flat: unknown[] = new Array(2 * count)
     let n = 0
     if (entries instanceof Map || isIterable(entries)) {
