@@ -16,6 +16,11 @@ export declare function optionsObject(value: unknown, name: string, allowed: rea
 export declare function checkBoolean(value: unknown, name: string): boolean | undefined;
 /** A key (or pattern, or field, named `name`): a well-formed string. */
 export declare function checkKey(key: unknown, name?: string): string;
+/**
+ * Whether `key` is a string {@link checkKey} accepts, without naming it:
+ * callers that check many keys build a name only for one that is refused.
+ */
+export declare function wellFormedKey(key: unknown): key is string;
 /** The refusal of a string with a lone surrogate, naming where it is. */
 export declare function notWellFormed(s: string, name: string): TypeError;
 /** The keys of a multi-key command: at least one, each a well-formed string. */

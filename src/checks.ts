@@ -72,6 +72,14 @@ export function checkKey(key: unknown, name = 'key'): string {
   return key
 }
 
+/**
+ * Whether `key` is a string {@link checkKey} accepts, without naming it:
+ * callers that check many keys build a name only for one that is refused.
+ */
+export function wellFormedKey(key: unknown): key is string {
+  return typeof key === 'string' && (key as unknown as { isWellFormed(): boolean }).isWellFormed()
+}
+
 /** The refusal of a string with a lone surrogate, naming where it is. */
 export function notWellFormed(s: string, name: string): TypeError {
   let at = 0
@@ -90,12 +98,7 @@ export function notWellFormed(s: string, name: string): TypeError {
 export function checkKeys(keys: unknown[], command: string): string[] {
   if (keys.length === 0) throw new TypeError(`${command} needs at least one key`)
   // The argument's name is built only for a key that is refused.
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]
-    if (typeof key !== 'string' || !(key as unknown as { isWellFormed(): boolean }).isWellFormed()) {
-      checkKey(key, `keys[${i}]`)
-    }
-  }
+  for (let i = 0; i < keys.length; i++) if (!wellFormedKey(keys[i])) checkKey(keys[i], `keys[${i}]`)
   return keys as string[]
 }
 

@@ -14,6 +14,7 @@ import {
   isIterable,
   needSome,
   optionsObject,
+  wellFormedKey,
 } from './checks'
 import { codedError } from './errors'
 import { startActiveExpiry, type ActiveExpiry } from './expiry'
@@ -46,10 +47,6 @@ const { ksGet, ksSet, ksMget, ksMset } = fast
  * run out of stack where the class method would not.
  */
 const MSET_FAST_ARGS = 4096
-
-/** Whether `key` is a string `checkKey` would accept, without naming it. */
-const wellFormedKey = (key: unknown): key is string =>
-  typeof key === 'string' && (key as unknown as { isWellFormed(): boolean }).isWellFormed()
 
 type KeyspaceHandle = Binding.KeyspaceHandle
 type SharedKeyspaceHandle = Binding.SharedKeyspaceHandle
