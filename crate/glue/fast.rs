@@ -545,6 +545,13 @@ fn null(env: sys::napi_env) -> napi::Result<sys::napi_value> {
   Ok(r)
 }
 
+fn undefined(env: sys::napi_env) -> napi::Result<sys::napi_value> {
+  let mut r = ptr::null_mut();
+  // SAFETY: `env` belongs to the running callback.
+  check(unsafe { sys::napi_get_undefined(env, &mut r) }, "get_undefined")?;
+  Ok(r)
+}
+
 fn boolean(env: sys::napi_env, b: bool) -> napi::Result<sys::napi_value> {
   let mut r = ptr::null_mut();
   // SAFETY: `env` belongs to the running callback.
@@ -965,10 +972,7 @@ fn mset_body(
       crate::glue::errors::report_spawn_error(&Env::from_raw(env), &dropper)?;
     }
   }
-  let mut undefined = ptr::null_mut();
-  // SAFETY: `env` belongs to the running callback.
-  check(unsafe { sys::napi_get_undefined(env, &mut undefined) }, "get_undefined")?;
-  Ok(undefined)
+  undefined(env)
 }
 
 /// MGET's replies, each a string or `Buffer`, or `null` for a `None`; made
@@ -1009,12 +1013,10 @@ fn array_of(env: sys::napi_env, items: &[sys::napi_value]) -> napi::Result<sys::
     // SAFETY: the reference was made in this environment (checked above)
     // and is never deleted while it lives.
     check(unsafe { sys::napi_get_reference_value(env, reference, &mut f) }, "get_reference_value")?;
-    let mut undefined = ptr::null_mut();
-    // SAFETY: `env` belongs to the running callback.
-    check(unsafe { sys::napi_get_undefined(env, &mut undefined) }, "get_undefined")?;
+    let this = undefined(env)?;
     // SAFETY: `f` is our function; `items` are values of this callback.
     check(
-      unsafe { sys::napi_call_function(env, undefined, f, items.len(), items.as_ptr(), &mut array) },
+      unsafe { sys::napi_call_function(env, this, f, items.len(), items.as_ptr(), &mut array) },
       "call_function",
     )?;
     return Ok(array);
